@@ -1,0 +1,385 @@
+"""Sources -> Documents with positions, and Diagnostics for everything wrong on the way. Never raises on
+bad input (only on a usage problem, such as a source that does not exist).
+
+Positions come from nodes composed by libyaml through PyYAML's C composer (design.md Decision 8: the
+round-trip loader is ten times slower); we build the plain data ourselves from those nodes, which is
+where duplicate keys, alias bombs and absurd nesting are caught.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import yaml
+
+from compiler.diagnostics import Diagnostic, UsageError, error, notice
+from compiler.document import Document, Positions
+
+# Codes (KSC1xx: load)
+SYNTAX = "KSC101"
+DUPLICATE_KEY = "KSC102"
+NOT_A_MAPPING = "KSC103"
+NOT_AN_OBJECT = "KSC104"
+UNDECODABLE = "KSC105"
+TOO_LARGE = "KSC106"
+TOO_DEEP = "KSC107"
+TOO_MANY_NODES = "KSC108"
+TOO_MANY_DOCUMENTS = "KSC109"
+SYMLINK_ESCAPE = "KSC110"
+UNREADABLE = "KSC111"
+UNSUPPORTED_TAG = "KSC112"
+BAD_KEY = "KSC113"
+SKIPPED = "KSC114"
+
+OUTPUT_MARKER = ".kserve-compiler"  # the file that marks a folder as our output (emit.py writes it)
+YAML_SUFFIXES = (".yaml", ".yml", ".json")
+# Files that configure a host tool rather than describe cluster objects (Decision 1).
+HOST_CONFIG_FILES = {"kustomization.yaml", "kustomization.yml", "Kustomization", "Kptfile"}
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What a hostile repo cannot pass; each has a command-line flag to raise it (--max-*)."""
+    file_bytes: int = 64 * 1024 * 1024  # one source file
+    depth: int = 100                    # nesting of mappings and sequences in one document
+    nodes: int = 1_000_000              # nodes in one document, counted after alias expansion
+    documents: int = 100_000            # documents in one file
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    path: Path | None   # None for stdin
+    display: str        # as the user sees it
+    source: str         # relative to its SRC root, POSIX ("-" for stdin)
+    named: bool         # named on the command line
+
+
+@dataclass(slots=True)
+class Loaded:
+    documents: list[Document] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Finding the files
+
+
+def collect(sources: list[str], *, excludes: tuple[str, ...] = (), skip: tuple[Path, ...] = ()
+            ) -> tuple[list[SourceFile], list[Diagnostic]]:
+    """Expand SRC arguments into files, in a stable order. `skip` holds folders never to enter
+    (the -o target)."""
+    files: list[SourceFile] = []
+    diags: list[Diagnostic] = []
+    skip_real = {p.resolve() for p in skip}
+    for src in sources or ["."]:
+        if src == "-":
+            files.append(SourceFile(None, "-", "-", True))
+            continue
+        path = Path(src)
+        if not path.exists():
+            raise UsageError(f"source {src!r} does not exist", hint="name a file, a folder, or - for stdin")
+        if path.is_dir():
+            files.extend(_walk(path, src, excludes, skip_real, diags))
+        else:
+            files.append(SourceFile(path, os.path.normpath(src), path.name, True))
+    return files, diags
+
+
+def _walk(root: Path, given: str, excludes: tuple[str, ...], skip_real: set[Path],
+          diags: list[Diagnostic]) -> Iterator[SourceFile]:
+    root_real = root.resolve()
+    seen: set[Path] = set()
+
+    def visit(folder: Path, rel: str) -> Iterator[SourceFile]:
+        real = folder.resolve()
+        if real in seen or real in skip_real or (folder / OUTPUT_MARKER).exists():
+            return
+        seen.add(real)
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            diags.append(error(UNREADABLE, f"cannot read folder: {exc.strerror}", file=_display(given, rel)))
+            return
+        for entry in entries:
+            child_rel = f"{rel}/{entry.name}" if rel else entry.name
+            if entry.name.startswith(".") or _excluded(child_rel, entry.name, excludes):
+                continue
+            child = Path(entry.path)
+            if entry.is_symlink() and not _inside(child.resolve(), root_real):
+                diags.append(error(SYMLINK_ESCAPE, f"symlink leaves the source root {given!r}; not read",
+                                   file=_display(given, child_rel),
+                                   hint="copy the file into the repo, or name its real location as a source"))
+                continue
+            if entry.is_dir():
+                yield from visit(child, child_rel)
+            elif entry.name.endswith(YAML_SUFFIXES) and entry.name not in HOST_CONFIG_FILES:
+                yield SourceFile(child, _display(given, child_rel), child_rel, False)
+
+    yield from visit(root, "")
+
+
+def _display(given: str, rel: str) -> str:
+    return os.path.normpath(os.path.join(given, rel)) if rel else os.path.normpath(given)
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+def _excluded(rel: str, name: str, excludes: tuple[str, ...]) -> bool:
+    return any(fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(name, pattern) for pattern in excludes)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Reading and parsing
+
+
+def load(files: list[SourceFile], *, limits: Limits = Limits(), stdin: bytes | None = None,
+         origin: str = "source") -> Loaded:
+    loaded = Loaded()
+    for source in files:
+        raw = _read(source, limits, loaded.diagnostics, stdin)
+        if raw is not None:
+            parse(raw, source, limits=limits, into=loaded, origin=origin)
+    return loaded
+
+
+def _read(source: SourceFile, limits: Limits, diags: list[Diagnostic], stdin: bytes | None) -> bytes | None:
+    try:
+        if source.path is None:
+            raw = stdin if stdin is not None else sys.stdin.buffer.read()
+        else:
+            if source.path.stat().st_size > limits.file_bytes:
+                diags.append(_too_large(source))
+                return None
+            raw = source.path.read_bytes()
+    except OSError as exc:
+        diags.append(error(UNREADABLE, f"cannot read file: {exc.strerror or exc}", file=source.display))
+        return None
+    if len(raw) > limits.file_bytes:
+        diags.append(_too_large(source))
+        return None
+    return raw
+
+
+def _too_large(source: SourceFile) -> Diagnostic:
+    return error(TOO_LARGE, "file is larger than the limit for one source file", file=source.display,
+                 hint="raise it with --max-file-bytes if the file is really meant to be this big")
+
+
+def parse(raw: bytes, source: SourceFile, *, limits: Limits = Limits(), into: Loaded | None = None,
+          origin: str = "source") -> Loaded:
+    """Parse one file's bytes into Documents (appended to `into`)."""
+    out = into if into is not None else Loaded()
+    text = _decode(raw, source, out.diagnostics)
+    if text is None:
+        return out
+    index = -1
+    try:
+        for index, node in enumerate(yaml.compose_all(text, Loader=yaml.CSafeLoader)):
+            if index >= limits.documents:
+                out.diagnostics.append(error(
+                    TOO_MANY_DOCUMENTS, f"more than {limits.documents} documents in one file",
+                    file=source.display, hint="split the file, or raise --max-documents"))
+                break
+            if node is None:
+                continue
+            builder = _Builder(source.display, index, limits)
+            try:
+                data = builder.build(node, ())
+            except _Problem as problem:
+                out.diagnostics.append(problem.diagnostic)
+                continue
+            _keep(Document(source.display, source.source, index, data, builder.positions, source.named,
+                           origin), out)
+    except yaml.YAMLError as exc:
+        out.diagnostics.append(_syntax_error(exc, text, source, index + 1))
+    except RecursionError:  # libyaml caps flow nesting; this guards block nesting past Python's stack
+        out.diagnostics.append(error(TOO_DEEP, "document is nested too deeply to parse",
+                                     file=source.display, index=index + 1,
+                                     hint=f"Kubernetes objects nest a few dozen levels at most (--max-depth)"))
+    return out
+
+
+def _decode(raw: bytes, source: SourceFile, diags: list[Diagnostic]) -> str | None:
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        column = len(before) - (before.rfind(b"\n") + 1) + 1
+        diags.append(error(UNDECODABLE, f"file is not UTF-8: byte 0x{raw[exc.start]:02x} cannot be decoded",
+                           file=source.display, line=line, column=column,
+                           hint="Kubernetes reads YAML as UTF-8; re-save the file in that encoding"))
+        return None
+
+
+def _syntax_error(exc: yaml.YAMLError, text: str, source: SourceFile, index: int) -> Diagnostic:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    line = column = None
+    hint = None
+    if mark is not None:
+        line, column = mark.line + 1, mark.column + 1
+        if _char_at(text, mark.line, mark.column) == "\t":
+            hint = "YAML does not allow tabs for indentation; indent with spaces"
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    context = getattr(exc, "context", None)
+    if isinstance(exc, yaml.reader.ReaderError):
+        problem = f"{exc.reason} (character {exc.character!r})" if hasattr(exc, "reason") else str(exc)
+        line, column = _line_col(text, exc.position)
+        hint = "remove the control character; YAML allows only printable characters"
+    message = f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
+    if hint is None and "\t" in _line(text, line):
+        hint = "YAML does not allow tabs for indentation; indent with spaces"
+    return error(SYNTAX, message, file=source.display, line=line, column=column, index=index, hint=hint)
+
+
+def _char_at(text: str, line: int, column: int) -> str:
+    lines = text.split("\n")
+    if 0 <= line < len(lines) and 0 <= column < len(lines[line]):
+        return lines[line][column]
+    return ""
+
+
+def _line(text: str, line: int | None) -> str:
+    if line is None:
+        return ""
+    lines = text.split("\n")
+    return lines[line - 1] if 0 < line <= len(lines) else ""
+
+
+def _line_col(text: str, position: int) -> tuple[int, int]:
+    before = text[:position]
+    return before.count("\n") + 1, position - (before.rfind("\n") + 1) + 1
+
+
+def _keep(doc: Document, out: Loaded) -> None:
+    line, column = doc.positions.of_value(())
+    if not isinstance(doc.data, dict):
+        what = "a list" if isinstance(doc.data, list) else "a scalar"
+        out.diagnostics.append(error(
+            NOT_A_MAPPING, f"document is {what}, not a Kubernetes object", file=doc.file, line=line,
+            column=column, index=doc.index, hint="each YAML document must be a mapping with apiVersion and kind"))
+        return
+    if not doc.api_version or not doc.kind:
+        missing = " and ".join(k for k in ("apiVersion", "kind") if not isinstance(doc.data.get(k), str)
+                               or not doc.data.get(k))
+        if doc.named:
+            out.diagnostics.append(error(
+                NOT_AN_OBJECT, f"document has no {missing}: not a Kubernetes object", file=doc.file,
+                line=line, column=column, index=doc.index,
+                hint="every document in a file named on the command line must be a Kubernetes object"))
+        else:
+            out.diagnostics.append(notice(
+                SKIPPED, f"skipped: document has no {missing}, so it is not a Kubernetes object",
+                file=doc.file, line=line, column=column, index=doc.index,
+                hint="use --exclude GLOB to keep such files out of the walk"))
+        return
+    out.documents.append(doc)
+
+
+class _Problem(Exception):
+    def __init__(self, diagnostic: Diagnostic):
+        self.diagnostic = diagnostic
+
+
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_STR = "tag:yaml.org,2002:str"
+_MERGE = "tag:yaml.org,2002:merge"
+_constructor = yaml.constructor.SafeConstructor()
+# Kubernetes reads YAML through sigs.k8s.io/yaml, which turns timestamps and binary into strings.
+_SCALARS = {
+    "tag:yaml.org,2002:null": _constructor.construct_yaml_null,
+    "tag:yaml.org,2002:bool": _constructor.construct_yaml_bool,
+    "tag:yaml.org,2002:int": _constructor.construct_yaml_int,
+    "tag:yaml.org,2002:float": _constructor.construct_yaml_float,
+}
+_AS_TEXT = {_STR, "tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:binary", "tag:yaml.org,2002:value"}
+
+
+class _Builder:
+    """Plain data from composed nodes, recording positions, refusing duplicate keys, counting nodes
+    (aliases included) and depth."""
+
+    __slots__ = ("file", "index", "limits", "positions", "count")
+
+    def __init__(self, file: str, index: int, limits: Limits):
+        self.file, self.index, self.limits = file, index, limits
+        self.positions = Positions()
+        self.count = 0
+
+    def _fail(self, code: str, message: str, node: yaml.Node, hint: str | None = None) -> _Problem:
+        return _Problem(error(code, message, file=self.file, line=node.start_mark.line + 1,
+                              column=node.start_mark.column + 1, index=self.index, hint=hint))
+
+    def build(self, node: yaml.Node, path: tuple):
+        self.count += 1
+        if self.count > self.limits.nodes:
+            raise self._fail(TOO_MANY_NODES, f"document expands to more than {self.limits.nodes} nodes "
+                             "(aliases included)", node, "an alias bomb? raise --max-nodes if it is not")
+        if len(path) > self.limits.depth:
+            raise self._fail(TOO_DEEP, f"document is nested more than {self.limits.depth} levels deep", node,
+                             "raise --max-depth if the nesting is real")
+        self.positions.values[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node)
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != _SEQ:
+                raise self._fail(UNSUPPORTED_TAG, f"unsupported YAML tag {node.tag}", node)
+            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        if node.tag != _MAP:
+            raise self._fail(UNSUPPORTED_TAG, f"unsupported YAML tag {node.tag}", node)
+        return self._mapping(node, path)
+
+    def _scalar(self, node: yaml.ScalarNode):
+        tag = node.tag
+        if tag in _AS_TEXT:
+            return node.value
+        construct = _SCALARS.get(tag)
+        if construct is None:
+            raise self._fail(UNSUPPORTED_TAG, f"unsupported YAML tag {tag}", node,
+                             "Kubernetes YAML has no custom tags; quote the value if it is a string")
+        return construct(node)
+
+    def _mapping(self, node: yaml.MappingNode, path: tuple) -> dict:
+        out: dict = {}
+        merged: dict = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                merged.update(self._merge(value_node, path))
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise self._fail(BAD_KEY, "a mapping key must be a scalar", key_node)
+            key = key_node.value
+            if key in out:
+                first = self.positions.keys[(*path, key)]
+                raise self._fail(DUPLICATE_KEY, f'duplicate key "{key}" (first at line {first[0]})', key_node,
+                                 "Kubernetes keeps only one of them; remove the other")
+            child = (*path, key)
+            self.positions.keys[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            out[key] = self.build(value_node, child)
+        for key, value in merged.items():
+            out.setdefault(key, value)
+        return out
+
+    def _merge(self, node: yaml.Node, path: tuple) -> dict:
+        sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        merged: dict = {}
+        for source in reversed(sources):
+            if not isinstance(source, yaml.MappingNode):
+                raise self._fail(BAD_KEY, "a merge key (<<) takes a mapping or a list of mappings", source)
+            merged.update(self._mapping(source, path))
+        return merged
+
+
+def load_text(text: str, display: str = "-", *, named: bool = True, limits: Limits = Limits()) -> Loaded:
+    """Parse YAML text held in memory (tests, KRM, --config)."""
+    return parse(text.encode("utf-8"), SourceFile(None, display, display, named), limits=limits)
