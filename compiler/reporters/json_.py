@@ -1,0 +1,23 @@
+"""The machine report: one JSON document, `{version, summary, diagnostics}` (integrations.md §6).
+
+`version` is kserve-compiler's version; each diagnostic is `Diagnostic.to_dict()` (the same fields KRM
+`results` carry), in the reporters' shared order. Keys keep their insertion order, so output is stable.
+"""
+
+from __future__ import annotations
+
+import json
+
+from compiler.diagnostics import Diagnostic, Summary, sorted_diagnostics
+
+
+def render(diags: list[Diagnostic], summary: Summary, *, context=None) -> str:
+    from compiler.reporters import DEFAULT_CONTEXT
+
+    context = context or DEFAULT_CONTEXT
+    document = {
+        "version": context.tool_version,
+        "summary": {"errors": summary.errors, "warnings": summary.warnings, "notices": summary.notices},
+        "diagnostics": [d.to_dict() for d in sorted_diagnostics(diags)],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
