@@ -201,8 +201,12 @@ def _predictor(doc: Document, predictor: dict) -> tuple[Component | None, list[D
                             hint="kserve-compiler never emits a single-node Deployment for a multi-node "
                                  "model; deploy this one with KServe directly")]
     given = [key for key in ("model", *FRAMEWORKS) if isinstance(predictor.get(key), dict)]
-    has_containers = bool(predictor.get("containers"))
-    if len(given) > 1 or (not given and not has_containers):
+    containers = predictor.get("containers") if isinstance(predictor.get("containers"), list) else []
+    # PredictorSpec.GetImplementations counts a container named kserve-container as a custom
+    # implementation even beside a model, so the two together are rejected.
+    if given and any(isinstance(c, dict) and c.get("name") == "kserve-container" for c in containers):
+        given.append("containers (kserve-container)")
+    if len(given) > 1 or (not given and not containers):
         names = ", ".join(given) if given else "none"
         return None, [error(NO_IMPLEMENTATION,
                             "exactly one of model, a framework block (sklearn, xgboost, ...) or containers "
@@ -234,13 +238,15 @@ def _predictor(doc: Document, predictor: dict) -> tuple[Component | None, list[D
 def _legacy_model(key: str, block: dict) -> dict:
     """v0.20's mapping: the block's fields carried over, the format set, no runtime named (spec §3)."""
     model = {"modelFormat": {"name": key}, **copy.deepcopy(block)}
-    if key in V2_FRAMEWORKS and not block.get("protocolVersion"):
+    if key in V2_FRAMEWORKS and block.get("protocolVersion") is None:
         model["protocolVersion"] = "v2"
     return model
 
 
 def _legacy_notice(doc: Document, key: str, model: dict) -> Diagnostic:
-    shown = {k: v for k, v in model.items() if k != "protocolVersion" or key not in V2_FRAMEWORKS}
+    # The hint keeps protocolVersion: for triton/onnx/huggingface the legacy block's v2 default does not
+    # apply to predictor.model, so dropping it would change the runtime chosen.
+    shown = model
     return notice(LEGACY_FORM, f"predictor.{key} is the legacy form; KServe v0.20 reads it as "
                   f"predictor.model with modelFormat {key} and auto-selects the runtime",
                   **doc.where(("spec", "predictor", key)),

@@ -103,7 +103,7 @@ def resolve(isvc: InferenceService, component: Component, runtimes: Runtimes) ->
         return Resolution(isvc, component, None, "unresolved", diagnostics=(error(
             NO_MODEL_FORMAT, "the model has no modelFormat, so no runtime can be chosen", **where,
             hint="add modelFormat: {name: <format>} to predictor.model"),))
-    if component.runtime:
+    if component.runtime is not None:  # `runtime: ""` is still explicit in KServe (a *string)
         resolution = _explicit(isvc, component, runtimes)
     else:
         resolution = _auto(isvc, component, runtimes)
@@ -157,7 +157,9 @@ def _explicit(isvc: InferenceService, component: Component, runtimes: Runtimes) 
 
 
 def _auto(isvc: InferenceService, component: Component, runtimes: Runtimes) -> Resolution:
-    protocol = component.protocol or "v1"
+    # An unset protocol is v1 for selection; an empty string is supported by every runtime
+    # (servingruntime_types.go IsProtocolVersionSupported).
+    protocol = "v1" if component.protocol is None else component.protocol
     wants_multi_node = isinstance(component.spec.get("workerSpec"), dict)
     groups = (runtimes.in_namespace(isvc.namespace), runtimes.cluster_scoped())
     passed: list[PassedOver] = []
@@ -195,7 +197,7 @@ def _filter(rt: Runtime, fmt: ModelFormat, protocol: str, wants_multi_node: bool
                           if rt.multi_node else "not a multi-node runtime, and the predictor has a workerSpec")
     if not _format_in(rt, fmt, auto_only=True):
         return _format_miss(rt, fmt)
-    if rt.protocols and protocol not in rt.protocols:
+    if protocol and rt.protocols and protocol not in rt.protocols:
         return PassedOver(rt, PROTOCOL, f"supports {fmt} but only protocol {', '.join(rt.protocols)}, and the "
                           f"model uses {protocol}" + (" (the default)" if protocol == "v1" else ""))
     return None
@@ -231,6 +233,11 @@ def _format_in(rt: Runtime, fmt: ModelFormat, *, auto_only: bool) -> bool:
 def _protocol_rank(rt: Runtime) -> int:
     ranks = [PROTOCOLS.index(p) for p in rt.protocols if p in PROTOCOLS]
     return min(ranks) if ranks else len(PROTOCOLS)
+
+
+def _lowest_protocol(rt: Runtime) -> str:
+    rank = _protocol_rank(rt)
+    return PROTOCOLS[rank] if rank < len(PROTOCOLS) else "v1"
 
 
 def _priority(rt: Runtime, fmt: ModelFormat) -> int | None:
@@ -324,5 +331,7 @@ def _after_selection(res: Resolution) -> Resolution:
     if problem:
         return Resolution(res.isvc, comp, None, "unresolved", passed_over=res.passed_over,
                           diagnostics=(*res.diagnostics, problem))
-    protocol = comp.protocol or SERVER_TYPE_PROTOCOL.get(server_type(rt) or "")
+    # reconcileModel: the model's protocol, else the server type's default, else the lowest protocol
+    # the runtime lists (components/predictor.go).
+    protocol = comp.protocol or SERVER_TYPE_PROTOCOL.get(server_type(rt) or "") or _lowest_protocol(rt)
     return Resolution(res.isvc, comp, rt, res.how, protocol, res.passed_over, res.candidates, res.diagnostics)

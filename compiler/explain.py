@@ -1,0 +1,111 @@
+"""`kserve-compiler explain`: why each component got its runtime, and why every other runtime did not.
+
+Pure rendering of a pipeline Result, as text for people or JSON for tools.
+"""
+
+from __future__ import annotations
+
+import json
+
+from compiler import KSERVE_VERSION
+from compiler.pipeline import Result
+from compiler.resolve import Resolution
+
+# What holds for every build, so it is shown here (and in README), never warned (design.md, mission).
+ALWAYS = (
+    "Objects are what KServe's controller makes in Standard (raw Deployment) mode, for KServe "
+    f"{KSERVE_VERSION}.",
+    "Every generated object carries the label app.kubernetes.io/managed-by: kserve-compiler and the annotation "
+    "kserve-compiler/source: <file>#<document>, in its metadata only.",
+    "The storage initializer that KServe's pod webhook would inject at pod creation is written into the "
+    "Deployment's pod template, so it can be reviewed (--storage-injection webhook leaves it to the cluster).",
+    "No ownerReferences: the InferenceService is not applied, so the GitOps tool owns the objects.",
+    "The legacy predictor.<framework> form sets the model format only; KServe v0.20 then auto-selects the "
+    "runtime (older releases named one).",
+)
+
+
+def selected(result: Result, names: tuple[str, ...]) -> list[Resolution]:
+    """Resolutions of the InferenceServices named `[NS/]NAME` (all when none are named)."""
+    if not names:
+        return result.resolutions
+    wanted = set()
+    for name in names:
+        ns, _, bare = name.rpartition("/")
+        wanted.add((ns or None, bare))
+    return [r for r in result.resolutions
+            if (r.isvc.namespace, r.isvc.name) in wanted or (None, r.isvc.name) in wanted]
+
+
+def _runtime_text(res: Resolution) -> str:
+    if res.how == "custom":
+        return "no runtime: a custom container"
+    if res.runtime is None:
+        return "NO RUNTIME (see the error)"
+    return f"{res.runtime.label}, {res.how}"
+
+
+def _protocol_text(res: Resolution) -> str:
+    if res.protocol:
+        source = "as written" if res.component.protocol else f"the {res.server_type} server's default"
+        return f"{res.protocol} ({source})"
+    return "v1 (the default)"
+
+
+def render_text(result: Result, resolutions: list[Resolution]) -> str:
+    lines: list[str] = []
+    current = None
+    for res in resolutions:
+        if res.isvc is not current:
+            current = res.isvc
+            line = current.doc.positions.of_value(())[0]
+            lines += ["" if lines else None, f"InferenceService {current.namespace}/{current.name} "
+                      f"({current.doc.file}:{line})"]
+        lines += _component_text(res)
+    lines = [line for line in lines if line is not None]
+    if not resolutions:
+        lines.append("No InferenceService matched." if result.services else "No InferenceServices in the sources.")
+    lines += ["", f"Configuration: {result.config.source}", "", "True of every build:"]
+    lines += [f"  - {fact}" for fact in ALWAYS]
+    return "\n".join(lines) + "\n"
+
+
+def _component_text(res: Resolution) -> list[str]:
+    comp = res.component
+    out = [f"  {comp.kind}: {_runtime_text(res)}"]
+    if comp.custom:
+        return out
+    legacy = f" (from the legacy predictor.{comp.legacy} form)" if comp.legacy else ""
+    out.append(f"    model format {comp.format}{legacy}; protocol {_protocol_text(res)}")
+    if len(res.candidates) > 1:
+        out.append(f"    candidates, best first: {', '.join(rt.name for rt in res.candidates)}")
+    if res.passed_over:
+        width = max(len(p.runtime.name) for p in res.passed_over)
+        out.append("    passed over:")
+        out += [f"      {p.runtime.name.ljust(width)}  {p.reason}: {p.detail}" for p in res.passed_over]
+    for d in res.diagnostics:
+        out.append(f"    {d.severity.value} {d.code}: {d.message}")
+        if d.hint:
+            out.append(f"      hint: {d.hint}")
+    return out
+
+
+def render_json(result: Result, resolutions: list[Resolution]) -> str:
+    items = [{
+        "inferenceService": {"namespace": r.isvc.namespace, "name": r.isvc.name, "file": r.isvc.doc.file},
+        "component": r.component.kind,
+        "how": r.how,
+        "runtime": None if r.runtime is None else {
+            "name": r.runtime.name, "kind": r.runtime.kind, "namespace": r.runtime.namespace,
+            "builtin": r.runtime.builtin, "file": r.runtime.doc.file},
+        "modelFormat": None if r.component.format is None else {
+            "name": r.component.format.name, "version": r.component.format.version},
+        "legacyForm": r.component.legacy,
+        "protocolVersion": r.protocol,
+        "candidates": [rt.name for rt in r.candidates],
+        "passedOver": [{"runtime": p.runtime.name, "kind": p.runtime.kind, "reason": p.reason, "detail": p.detail}
+                       for p in r.passed_over],
+        "diagnostics": [d.to_dict() for d in r.diagnostics],
+    } for r in resolutions]
+    return json.dumps({"configuration": result.config.source, "always": list(ALWAYS), "components": items},
+                      indent=2) + "\n"
