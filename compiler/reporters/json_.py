@@ -9,11 +9,10 @@ from __future__ import annotations
 import json
 
 from compiler.diagnostics import Diagnostic, Summary, sorted_diagnostics
+from compiler.reporters import DEFAULT_CONTEXT, ReportContext
 
 
-def render(diags: list[Diagnostic], summary: Summary, *, context=None) -> str:
-    from compiler.reporters import DEFAULT_CONTEXT
-
+def render(diags: list[Diagnostic], summary: Summary, *, context: ReportContext | None = None) -> str:
     context = context or DEFAULT_CONTEXT
     document = {
         "version": context.tool_version,

@@ -11,12 +11,13 @@ Parts that are missing are left out (`file: error ...`, `error ...`); stdin is s
 from __future__ import annotations
 
 from compiler.diagnostics import Diagnostic, Summary, sorted_diagnostics
+from compiler.reporters import ReportContext
 
 INDENT = "    "
 STDIN = "<stdin>"
 
 
-def render(diags: list[Diagnostic], summary: Summary, *, context=None) -> str:
+def render(diags: list[Diagnostic], summary: Summary, *, context: ReportContext | None = None) -> str:
     return "".join(block(d) for d in sorted_diagnostics(diags))
 
 
