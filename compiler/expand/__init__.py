@@ -1,0 +1,113 @@
+"""Expand: one resolved InferenceService -> the objects KServe v0.20's controller creates in Standard
+(raw) mode: per component a Deployment, a Service and (where KServe makes one) an HPA, and per
+InferenceService its Ingress (spec §4.5, §6). Pure: data in, objects and Diagnostics out.
+
+The order follows the controller (raw/raw_kube_reconciler.go NewRawKubeReconciler): the autoscaler class
+is read, the component's host is rendered and checked, then the objects are built. A component that fails
+gets no objects and the InferenceService no Ingress, as KServe stops reconciling it at that point.
+"""
+
+from __future__ import annotations
+
+from compiler.diagnostics import Diagnostic, error, has_errors, notice
+from compiler.expand import deployment, hpa, ingress, metadata, service
+from compiler.expand.context import ExpandContext
+from compiler.model import InferenceService
+from compiler.resolve import Resolution
+
+# Codes (KSC450-459: the stage itself)
+STOPPED = "KSC450"
+
+STOP_ANNOTATION = "serving.kserve.io/stop"           # constants.StopAnnotationKey
+
+
+def expand(isvc: InferenceService, resolutions: list[Resolution], ctx: ExpandContext
+           ) -> tuple[list[dict], list[Diagnostic]]:
+    from compiler.expand import pod  # imported late: written alongside this stage
+
+    config = ctx.config
+    problem = ingress.template_error(config)
+    if problem:
+        return [], [error(ingress.DOMAIN_TEMPLATE, f"failed creating host name: {problem}",
+                          **isvc.doc.where(("metadata", "name")),
+                          hint=f"ingress.domainTemplate comes from {config.source}")]
+    diags: list[Diagnostic] = []
+    meta = metadata.isvc_meta(isvc, pod.server_type_labels(resolutions[0]))
+    objects: list[dict] = []
+    names: dict[str, str] = {}
+    failed = False
+    for res in resolutions:
+        built, comp_diags = _component(isvc, meta, res, ctx, pod)
+        diags += comp_diags
+        if built is None:
+            failed = True
+            continue
+        names[res.component.kind] = metadata.component_name(isvc, res.component)
+        objects += built
+    if not failed:
+        diags += _ingress(isvc, meta, names, ctx, objects)
+    return objects, diags
+
+
+def _component(isvc: InferenceService, meta: dict, res: Resolution, ctx: ExpandContext, pod
+               ) -> tuple[list[dict] | None, list[Diagnostic]]:
+    comp, config = res.component, ctx.config
+    where = isvc.doc.where(comp.path)
+    result = pod.build_pod(res, meta, ctx)
+    diags = list(result.diagnostics)
+    if has_errors(diags):
+        return None, diags
+    name = metadata.component_name(isvc, comp)
+    cmeta, meta_diags = metadata.component_meta(isvc, meta, res, result.annotations, config, name=name)
+    diags += meta_diags
+    problem = _precheck(isvc, comp, cmeta, config)
+    if problem is not None:
+        return None, [*diags, problem]
+    if _stopped(cmeta.annotations):
+        diags.append(notice(STOPPED, f"{comp.kind} {name} is stopped ({STOP_ANNOTATION}: true): KServe creates "
+                            "no Deployment, Service or HPA for it", **where))
+        return [], diags
+    objects = [deployment.build(cmeta, result.spec, comp.spec, config),
+               service.build(cmeta, result.spec, comp.spec, config)]
+    scaler, scaler_diags = hpa.build(cmeta, comp, isvc)
+    diags += scaler_diags
+    if scaler is not None:
+        objects.append(scaler)
+    return objects, diags
+
+
+def _precheck(isvc: InferenceService, comp, cmeta: metadata.ComponentMeta, config) -> Diagnostic | None:
+    """What NewRawKubeReconciler fails on before any object exists: the autoscaler class (merged
+    annotations, which the webhook never checked) and the component's host name."""
+    cls = hpa.autoscaler_class(cmeta.annotations)
+    if cls not in hpa.CLASSES:
+        return error(hpa.UNKNOWN_CLASS, f"unknown autoscaler class type: {cls}", **isvc.doc.where(comp.path),
+                     hint=f"{hpa.AUTOSCALER_CLASS} must be one of {', '.join(hpa.CLASSES)} "
+                          "(it may come from the runtime's or the component's annotations)")
+    _, problem = ingress.domain_name(cmeta.name, cmeta.namespace, cmeta.annotations, cmeta.template_labels, config)
+    if problem:
+        return error(ingress.HOST_NAME, f"failed creating host name: {problem}", **isvc.doc.where(("metadata", "name")),
+                     hint=f"{comp.kind} {cmeta.name}: a DNS label holds at most 63 characters; shorten the "
+                          "InferenceService name (or predictor.name), or change ingress.domainTemplate")
+    return None
+
+
+def _ingress(isvc: InferenceService, meta: dict, names: dict, ctx: ExpandContext, objects: list[dict]
+             ) -> list[Diagnostic]:
+    config = ctx.config
+    if _stopped(meta["annotations"]) or ingress.skipped(meta, config):
+        return []
+    if config.ingress.enable_gateway_api:
+        return [ingress.gateway_warning(isvc, config)]
+    built, problem = ingress.build(meta, names, config)
+    if problem:
+        return [error(ingress.INGRESS_HOST, problem, **isvc.doc.where(("metadata", "name")),
+                      hint="the Ingress hosts are rendered with the InferenceService's own labels and annotations")]
+    objects.append(built)
+    return []
+
+
+def _stopped(annotations: dict) -> bool:
+    """utils.GetForceStopRuntime: the value compares case-insensitively with "true"."""
+    value = annotations.get(STOP_ANNOTATION)
+    return isinstance(value, str) and value.lower() == "true"

@@ -1,0 +1,165 @@
+"""Every emitted object against Kubernetes' strict schemas (kubernetes-validate's, for the chosen Kubernetes
+version). A failure here is kserve-compiler's bug, not the user's, and is reported as such (kubeconform
+tells "invalid" from "error" the same way).
+
+Checks are shared by shape. kubernetes-validate's strict schemas constrain only types, required fields,
+closed objects and the apiVersion/kind enums: no string or number values. So two objects with the same
+keys, the same value types and the same apiVersion/kind get the same verdict, and one check serves them
+all (a 10,000-InferenceService build emits ~43,000 objects in a handful of shapes). `_shape_safe` proves
+that property of the schemas once per version; if a future schema constrains values, every object is
+checked on its own.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+from typing import Any, Iterator
+
+from jsonschema import ValidationError
+from jsonschema.exceptions import best_match
+
+from compiler import schema
+from compiler.diagnostics import Diagnostic, ObjectRef, error
+from compiler.document import dotted_path
+
+# Codes (KSC5xx: check)
+INVALID_OUTPUT = "KSC501"
+
+SOURCE_ANNOTATION = "kserve-compiler/source"  # kinds.SOURCE_ANNOTATION (Decision 3)
+BUG_HINT = "this is a bug in kserve-compiler, not in your input; please report it with the object"
+# Keywords that constrain values rather than types or structure.
+VALUE_KEYWORDS = {"enum", "const", "pattern", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
+                  "minLength", "maxLength", "minItems", "maxItems", "uniqueItems", "multipleOf", "minProperties",
+                  "maxProperties", "propertyNames", "patternProperties", "not", "if", "contains", "dependentRequired",
+                  "dependentSchemas"}  # (x-kubernetes-list-map-keys is not a keyword of the plain validator)
+VERBATIM_KEYS = ("apiVersion", "kind")  # their values are the only ones the schemas constrain (enums)
+_TYPE_TOKENS = {str: "s", int: "i", float: "f", bool: "b", type(None): "n"}
+
+
+def check(objects: list[dict], *, kubernetes_version: str | None = None,
+          crds: dict | None = None) -> list[Diagnostic]:
+    """KSC501 for every emitted object Kubernetes' schema for `kubernetes_version` (default: the newest
+    bundled) rejects. Kinds without a schema (custom resources) are skipped, unless `crds` (from
+    schema.load_crds) has theirs. Raises schema.UnsupportedKubernetesVersion for a version outside the
+    bundled range."""
+    version = schema.kubernetes_version(kubernetes_version)
+    passed: set = set()
+    diags: list[Diagnostic] = []
+    for obj in objects:
+        api_version, kind = obj.get("apiVersion", ""), obj.get("kind", "")
+        validator, shareable = _validator(version, api_version, kind, crds)
+        if validator is None:
+            continue
+        shape = (api_version, kind, _shape(obj)) if shareable else None
+        if shape is not None and shape in passed:
+            continue
+        errors = list(validator.iter_errors(obj))
+        if errors:
+            diags += [_diagnostic(obj, err) for err in _leaves(errors)]
+        elif shape is not None:
+            passed.add(shape)
+    return diags
+
+
+def _validator(version: str, api_version: str, kind: str, crds: dict | None) -> tuple[Any, bool]:
+    """The validator, and whether its verdicts may be shared by shape."""
+    if crds and (api_version, kind) in crds:
+        return schema.crd_validator(crds[(api_version, kind)]), False  # CRDs constrain values
+    validator = schema.kubernetes_validator(version, api_version, kind)
+    return validator, validator is not None and _shape_safe(version, validator.schema)
+
+
+def _shape(value: Any) -> Any:
+    """Keys and value types, not values: dicts as sorted (key, shape) pairs, lists as the set of their
+    items' shapes (the schemas constrain each item alike), scalars as a type token."""
+    kind = type(value)
+    if kind is dict:
+        return tuple(sorted((k, v if k in VERBATIM_KEYS and type(v) is str else _shape(v)) for k, v in value.items()))
+    if kind is list:
+        return ("[]", frozenset(map(_shape, value)))
+    return _TYPE_TOKENS.get(kind, kind)
+
+
+def _shape_safe(version: str, kind_schema: dict) -> bool:
+    """True when the version's definitions and the kind's schema constrain no value, apart from the enums
+    of apiVersion and kind (so that _shape decides validity)."""
+    return _definitions_safe(version) and _schema_safe(kind_schema)
+
+
+@functools.cache
+def _definitions_safe(version: str) -> bool:
+    return next(_value_constraints(schema._definitions(version), None), None) is None
+
+
+def _schema_safe(kind_schema: dict) -> bool:
+    cached = _SAFE_SCHEMAS.get(id(kind_schema))
+    if cached is None or cached[0] is not kind_schema:
+        cached = (kind_schema, next(_value_constraints(kind_schema, None), None) is None)
+        _SAFE_SCHEMAS[id(kind_schema)] = cached
+    return cached[1]
+
+
+_SAFE_SCHEMAS: dict[int, tuple[dict, bool]] = {}
+
+
+_MAPS_OF_SCHEMAS = ("$defs", "properties", "patternProperties", "dependentSchemas")
+_SCHEMAS = ("items", "additionalProperties", "not", "if", "then", "else", "contains", "propertyNames",
+            "unevaluatedProperties", "unevaluatedItems")
+_LISTS_OF_SCHEMAS = ("allOf", "anyOf", "oneOf", "prefixItems")
+
+
+def _value_constraints(node: Any, name: str | None) -> Iterator[tuple[str | None, str]]:
+    """(property name, keyword) of every value constraint in a schema; `name` is the property it sits on."""
+    if not isinstance(node, dict):
+        return
+    for keyword in VALUE_KEYWORDS & node.keys():
+        if not (keyword == "enum" and name in VERBATIM_KEYS):
+            yield name, keyword
+    for keyword in _MAPS_OF_SCHEMAS:
+        for child_name, child in (node.get(keyword) or {}).items():
+            yield from _value_constraints(child, child_name if keyword != "$defs" else None)
+    for keyword in _SCHEMAS:
+        yield from _value_constraints(node.get(keyword), None)
+    for keyword in _LISTS_OF_SCHEMAS:
+        for child in node.get(keyword) or ():
+            yield from _value_constraints(child, name)
+
+
+def _leaves(errors: list[ValidationError]) -> Iterator[ValidationError]:
+    for err in errors:
+        yield best_match(err.context) if err.validator in ("oneOf", "anyOf") and err.context else err
+
+
+def _diagnostic(obj: dict, err: ValidationError) -> Diagnostic:
+    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    ref = ObjectRef(obj.get("apiVersion", ""), obj.get("kind", ""), meta.get("name"), meta.get("namespace"))
+    field = dotted_path(tuple(err.absolute_path))
+    at = f" at {field}" if field else ""
+    source = (meta.get("annotations") or {}).get(SOURCE_ANNOTATION) if isinstance(meta.get("annotations"), dict) \
+        else None
+    hint = f"{BUG_HINT} (it was generated from {source})" if source else BUG_HINT
+    return error(INVALID_OUTPUT, f"generated {ref} is not valid Kubernetes{at}: {err.message}",
+                 object=ref, field=field or None, hint=hint)
+
+
+# ---------------------------------------------------------------------------------------------------
+# kubeconform (Decision 14): only when on PATH, only with local schemas
+
+
+def kubeconform_available() -> bool:
+    return shutil.which("kubeconform") is not None
+
+
+def kubeconform_command(schema_location: str, kubernetes_version: str | None) -> list[str]:
+    """What would run, fed the emitted YAML stream on stdin: kubeconform, strict, with a local schema
+    location only (never its network default, raw.githubusercontent.com). The folder must be in
+    kubeconform's own layout (a local copy of yannh/kubernetes-json-schema, say): kubernetes-validate's
+    bundle is not (its files name groups by their first label and $ref "/api/_definitions.json").
+    check() does not call it: kubeconform was not on the machine this was written on, so this command has
+    never been run against it."""
+    if not os.path.isdir(schema_location):
+        raise ValueError(f"kubeconform needs a local schema folder, not {schema_location!r}")
+    return ["kubeconform", "-strict", "-summary", "-output", "json", "-kubernetes-version",
+            f"{schema.kubernetes_version(kubernetes_version)}.0", "-schema-location", schema_location, "-"]

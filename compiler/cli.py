@@ -1,0 +1,398 @@
+"""The command line: options -> Settings -> pipeline.compile() -> report -> exit code.
+
+Exit codes (design.md Decision 6): 0 ok (warnings allowed), 1 invalid input, unresolvable runtime or
+`--check` drift, 2 usage or configuration error, 3 internal error (our bug). No traceback reaches a user.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from pathlib import Path
+
+import click
+
+from compiler import __version__
+from compiler.diagnostics import Diagnostic, Summary, UsageError, sorted_diagnostics
+
+ISSUES_URL = "https://github.com/kserve-compiler/kserve-compiler/issues"
+FORMATS = ("text", "json", "github", "junit", "sarif")
+EXPLAIN_FORMATS = ("text", "json")
+
+EPILOG = """\b
+Exit codes: 0 ok (warnings allowed), 1 invalid input or unresolvable runtime
+(or --check drift), 2 usage or configuration error, 3 internal error (a bug).
+"""
+
+
+class ExitWith(Exception):
+    def __init__(self, code: int):
+        self.code = code
+
+
+# ---------------------------------------------------------------------------------------------------
+# Options shared by the commands that compile
+
+
+def _source_options(f):
+    options = [
+        click.argument("sources", nargs=-1, metavar="[SRC]..."),
+        click.option("--config", "config_file", metavar="FILE",
+                     help="An inferenceservice-config ConfigMap (YAML) to use instead of the built-in one "
+                          "or one found in the sources."),
+        click.option("--catalog", default=None, metavar="builtin|none|DIR",
+                     help="Cluster objects every build sees: KServe v0.20.0's built-in runtimes and storage "
+                          "container (builtin, the default), none, or a folder of your own."),
+        click.option("--crds", metavar="DIR", help="Validate KServe objects against your own CRD YAML files "
+                                                   "instead of our KServe v0.20 schemas."),
+        click.option("--kubernetes-version", metavar="X.Y",
+                     help="Kubernetes version whose schemas check the emitted objects (default: newest known)."),
+        click.option("--default-namespace", metavar="NS",
+                     help="Namespace of sources that name none (default: default)."),
+        click.option("--exclude", "excludes", multiple=True, metavar="GLOB",
+                     help="Skip files or folders matching GLOB in a folder walk (repeatable)."),
+        click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+                     help="Report format (default text; github under GitHub Actions)."),
+        click.option("--strict", is_flag=True, default=None, help="Warnings fail the run (exit 1)."),
+        click.option("--report", "report_file", metavar="FILE", type=click.Path(dir_okay=False),
+                     help="Also write the report, in --format, to FILE."),
+        click.option("--summary", "summary_file", metavar="FILE", type=click.Path(dir_okay=False),
+                     help="Write a Markdown summary (components, runtimes, problems) to FILE, e.g. "
+                          "$GITHUB_STEP_SUMMARY."),
+        click.option("--max-file-bytes", type=click.IntRange(1), default=None, help="Largest source file read."),
+        click.option("--max-depth", type=click.IntRange(1), default=None, help="Deepest YAML nesting accepted."),
+        click.option("--max-nodes", type=click.IntRange(1), default=None,
+                     help="Most YAML nodes in one document, aliases expanded."),
+        click.option("--max-documents", type=click.IntRange(1), default=None, help="Most documents in one file."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _settings(opts: dict, **overrides):
+    from compiler import pipeline
+    from compiler.load import Limits
+    env = _env_options(opts)
+    defaults = Limits()
+    limits = Limits(file_bytes=opts.get("max_file_bytes") or defaults.file_bytes,
+                    depth=opts.get("max_depth") or defaults.depth,
+                    nodes=opts.get("max_nodes") or defaults.nodes,
+                    documents=opts.get("max_documents") or defaults.documents)
+    sources = tuple(opts.get("sources") or (".",))
+    stdin = sys.stdin.buffer.read() if "-" in sources else None
+    return pipeline.Settings(
+        sources=sources, default_namespace=env["default_namespace"] or "default",
+        catalog=env["catalog"] or "builtin", config_file=env["config_file"], crds=opts.get("crds"),
+        kubernetes_version=env["kubernetes_version"], excludes=tuple(opts.get("excludes") or ()),
+        limits=limits, stdin=stdin, storage_injection=env.get("storage_injection") or "pod",
+        allow_empty=bool(env.get("allow_empty")), **overrides)
+
+
+def _env_options(opts: dict) -> dict:
+    """Decision 11: under Argo CD (ARGOCD_APP_NAME set), options may come from the environment:
+    flag > ARGOCD_ENV_KSC_<OPT> > PARAM_<OPT> > KUBE_VERSION / ARGOCD_APP_NAMESPACE > default."""
+    keys = ("kubernetes_version", "default_namespace", "strict", "catalog", "config_file", "allow_empty",
+            "storage_injection")
+    out = {k: opts.get(k) for k in keys}
+    if not os.environ.get("ARGOCD_APP_NAME"):
+        return out
+    fallbacks = {"kubernetes_version": "KUBE_VERSION", "default_namespace": "ARGOCD_APP_NAMESPACE"}
+    for key in keys:
+        if out[key] not in (None, False):
+            continue
+        opt = ("config" if key == "config_file" else key).upper()
+        for var in (f"ARGOCD_ENV_KSC_{opt}", f"PARAM_{opt}", fallbacks.get(key)):
+            value = os.environ.get(var) if var else None
+            if value:
+                out[key] = _env_value(key, value)
+                click.echo(f"kserve-compiler: {key.replace('_', '-')}={value} (from {var})", err=True)
+                break
+    if out["kubernetes_version"]:
+        out["kubernetes_version"] = _clamp_version(out["kubernetes_version"])
+    return out
+
+
+def _env_value(key: str, value: str):
+    if key in ("strict", "allow_empty"):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return value
+
+
+def _clamp_version(version: str) -> str:
+    """Argo passes the cluster's KUBE_VERSION (e.g. 1.38.2); outside the range we bundle, use the nearest."""
+    from compiler.schema import kubernetes_versions
+    known = kubernetes_versions()
+    wanted = _minor(version)
+    if wanted is None or known is None:
+        return version
+    lowest, highest = _minor(known[0]), _minor(known[-1])
+    clamped = min(max(wanted, lowest), highest)
+    if clamped != wanted:
+        click.echo(f"kserve-compiler: warning: Kubernetes {version} is outside the schemas we bundle "
+                   f"({known[0]}..{known[-1]}); checking against {clamped[0]}.{clamped[1]}", err=True)
+    return f"{clamped[0]}.{clamped[1]}"
+
+
+def _minor(version: str) -> tuple[int, int] | None:
+    parts = version.lstrip("v").split(".")
+    try:
+        return int(parts[0]), int(parts[1])
+    except (ValueError, IndexError):
+        return None
+
+
+def _format(fmt: str | None) -> str:
+    if fmt:
+        return fmt
+    return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+
+
+def _strict(opts: dict) -> bool:
+    return bool(_env_options(opts)["strict"])
+
+
+# ---------------------------------------------------------------------------------------------------
+# Reporting
+
+
+def _report(result, opts: dict, *, to_stdout: bool) -> None:
+    from compiler.reporters import REPORTERS, InputObject, ReportContext
+    diags = sorted_diagnostics(result.diagnostics)
+    summary = Summary.of(diags)
+    fmt = _format(opts.get("fmt"))
+    context = ReportContext(objects=[InputObject(d.file, d.ref, d.index) for d in result.documents],
+                            strict=_strict(opts))
+    text = REPORTERS[fmt if to_stdout else "text"](diags, summary, context=context)
+    click.echo(text, nl=False, err=not to_stdout)
+    if opts.get("report_file"):
+        _write_side_file(opts["report_file"], REPORTERS[fmt](diags, summary, context=context))
+    if opts.get("summary_file"):
+        _write_side_file(opts["summary_file"], _summary_markdown(result, diags, summary))
+    click.echo(f"kserve-compiler: {summary.line()}", err=True)
+
+
+def _summary_markdown(result, diags: list[Diagnostic], summary: Summary) -> str:
+    from compiler.reporters.summary import SummaryRow, render_summary
+    return render_summary([SummaryRow.from_resolution(r) for r in result.resolutions], diags, summary)
+
+
+def _write_side_file(path: str, text: str) -> None:
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror}", code="KSC004") from None
+
+
+def _exit_code(result, opts: dict) -> int:
+    if result.internal_error:
+        click.echo(f"kserve-compiler: this is a bug in kserve-compiler; please report it at {ISSUES_URL} with "
+                   "the input that caused it", err=True)
+        return 3
+    return 1 if result.failed(strict=_strict(opts)) else 0
+
+
+# ---------------------------------------------------------------------------------------------------
+# Commands
+
+
+class _Group(click.Group):
+    def main(self, *args, **kwargs):
+        kwargs.setdefault("standalone_mode", True)
+        try:
+            return super().main(*args, standalone_mode=False, **{k: v for k, v in kwargs.items()
+                                                                  if k != "standalone_mode"})
+        except ExitWith as done:
+            sys.exit(done.code)
+        except click.exceptions.Exit as done:
+            sys.exit(done.exit_code)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(2)
+        except click.exceptions.Abort:
+            click.echo("Aborted.", err=True)
+            sys.exit(2)
+        except UsageError as exc:
+            _usage_error(exc)
+            sys.exit(2)
+        except BrokenPipeError:
+            sys.exit(1)
+        except Exception:  # noqa: BLE001 - the last guard: never a traceback, always exit 3
+            _internal_error()
+            sys.exit(3)
+
+
+def _usage_error(exc: UsageError) -> None:
+    click.echo(f"kserve-compiler: error {exc.code}: {exc.message}", err=True)
+    if exc.hint:
+        click.echo(f"    hint: {exc.hint}", err=True)
+
+
+def _internal_error() -> None:
+    where = traceback.extract_tb(sys.exc_info()[2])[-1]
+    kind, value = sys.exc_info()[:2]
+    click.echo(f"kserve-compiler: internal error: {kind.__name__}: {value} (at {Path(where.filename).name}:"
+               f"{where.lineno})", err=True)
+    click.echo(f"This is a bug in kserve-compiler, not in your input. Please report it at {ISSUES_URL}; "
+               "set KSC_TRACEBACK=1 to see the full traceback.", err=True)
+    if os.environ.get("KSC_TRACEBACK"):
+        traceback.print_exc()
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+             epilog=EPILOG)
+@click.version_option(__version__, "--version", prog_name="kserve-compiler")
+def main():
+    """Compile KServe InferenceServices and runtimes into the Kubernetes objects KServe would create.
+
+    \b
+    Reads a repo of ServingRuntime, ClusterServingRuntime and InferenceService YAML (folders, files,
+    or - for stdin), validates it against KServe v0.20's API, chooses each model's runtime exactly
+    as KServe's controller would, and writes the Deployments, Services, HPAs and Ingresses of
+    Standard (raw) mode for Argo CD, Flux or kubectl to apply. Nothing is fetched from a network.
+
+    \b
+    Start here:
+      kserve-compiler validate repo/          would the API server and KServe accept it?
+      kserve-compiler explain repo/           which runtime serves each model, and why
+      kserve-compiler build repo/ -o out/     write the objects, one file each
+      kserve-compiler build repo/             the same objects as one YAML stream
+    """
+
+
+@main.command(epilog=EPILOG)
+@_source_options
+@click.option("--resolve", "do_resolve", is_flag=True, help="Also resolve every component's runtime, as "
+              "`build` does (reconcile-time errors become errors).")
+def validate(**opts):
+    """Check sources as `kubectl apply` and KServe's webhooks would, writing nothing.
+
+    YAML syntax, the CRD schemas (with file:line:column and the field), and the admission webhooks'
+    rules (names, replicas, autoscaler class, runtimes that share a priority).
+    """
+    from compiler import pipeline
+    result = pipeline.compile(_settings(opts, resolve=opts["do_resolve"], expand=False))
+    _report(result, opts, to_stdout=True)
+    raise ExitWith(_exit_code(result, opts))
+
+
+@main.command(epilog=EPILOG)
+@_source_options
+@click.option("-o", "--output", "out", metavar="OUT", help="Write an output folder (one object per file, "
+              "with kustomization.yaml files) instead of a YAML stream on stdout.")
+@click.option("--check", "check_only", is_flag=True, help="With -o: write nothing; exit 1 with a diff when OUT "
+              "is not what the sources compile to.")
+@click.option("--force", is_flag=True, help="With -o: take over a non-empty folder kserve-compiler did not write.")
+@click.option("--allow-empty", is_flag=True, default=None, help="Succeed even when no object is generated.")
+@click.option("--storage-injection", type=click.Choice(["pod", "webhook"]), default=None,
+              help="pod (default): write the storage initializer into the pod template; webhook: leave it "
+                   "to KServe's pod webhook, exactly as KServe's controller does.")
+def build(**opts):
+    """Compile the sources into the objects KServe would create.
+
+    \b
+    Without -o: the objects as one YAML stream on stdout (Argo CD plugins), diagnostics on stderr.
+    With -o OUT: the report on stdout, the objects in OUT/<namespace>/<name>.<kind>.yaml, swapped
+    in atomically: a failed build leaves the previous OUT exactly as it was.
+    """
+    from compiler import emit, pipeline
+    out = Path(opts["out"]) if opts["out"] else None
+    if opts["check_only"] and out is None:
+        raise UsageError("--check needs -o OUT: the folder to compare", code="KSC005")
+    repaired = emit.repair_leftovers(out) if out is not None and not opts["check_only"] else []
+    settings = _settings(opts, skip=(out,) if out else ())
+    result = pipeline.compile(settings)
+    result.diagnostics += repaired
+    if out is None:
+        _report(result, opts, to_stdout=False)
+        code = _exit_code(result, opts)
+        if code == 0:
+            click.echo(emit.stream(result.outputs), nl=False)
+        raise ExitWith(code)
+    code = _exit_code(result, opts)
+    files: dict = {}
+    if code == 0:
+        files, layout_diags = emit.layout(result.outputs, settings.default_namespace)
+        result.diagnostics += layout_diags
+        code = _exit_code(result, opts)
+    if code == 0 and opts["check_only"]:
+        clean, diff, drift = emit.check_folder(out, files)
+        result.diagnostics += drift
+        _report(result, opts, to_stdout=True)
+        if diff:
+            click.echo(diff, nl=False, err=_format(opts.get("fmt")) != "text")
+        raise ExitWith(0 if clean else 1)
+    if code == 0:
+        result.diagnostics += emit.write_folder(out, files, force=opts["force"])  # OutputError: exit 2
+    _report(result, opts, to_stdout=True)
+    raise ExitWith(code)
+
+
+@main.command(epilog=EPILOG)
+@_source_options
+@click.option("--name", "names", multiple=True, metavar="[NS/]NAME",
+              help="Explain only this InferenceService (repeatable).")
+@click.option("--output-format", "explain_format", type=click.Choice(EXPLAIN_FORMATS), default="text",
+              help="text (default) or json.")
+def explain(**opts):
+    """Show which runtime serves each component, and why every other runtime was passed over.
+
+    For each runtime not chosen, names the one filter that ruled it out: disabled, multiModel,
+    multi-node, format, version, no autoSelect, protocol, or ranked below the winner.
+    """
+    from compiler import explain as explain_mod
+    from compiler import pipeline
+    result = pipeline.compile(_settings(opts, expand=False))
+    chosen = explain_mod.selected(result, tuple(opts["names"]))
+    render = explain_mod.render_json if opts["explain_format"] == "json" else explain_mod.render_text
+    click.echo(render(result, chosen), nl=False)
+    _report(result, {**opts, "fmt": "text"}, to_stdout=False)
+    raise ExitWith(_exit_code(result, opts))
+
+
+@main.command("catalog")
+@click.argument("action", type=click.Choice(["list", "show"]), default="list")
+@click.argument("name", required=False)
+@click.option("--catalog", "choice", default="builtin", metavar="builtin|DIR", help="Which catalog.")
+@click.option("--output-format", "fmt", type=click.Choice(EXPLAIN_FORMATS), default="text")
+def catalog_cmd(action, name, choice, fmt):
+    """List the built-in cluster objects, or show one as YAML.
+
+    \b
+      kserve-compiler catalog list
+      kserve-compiler catalog show kserve-sklearnserver
+    """
+    from compiler import catalog_view
+    docs = catalog_view.documents(choice)
+    if action == "list":
+        click.echo(catalog_view.listing(docs, fmt), nl=False)
+        raise ExitWith(0)
+    if not name:
+        raise UsageError("catalog show needs a NAME", hint="kserve-compiler catalog list shows the names",
+                         code="KSC006")
+    text = catalog_view.show(docs, name, fmt)
+    if text is None:
+        raise UsageError(f"no catalog object named {name!r}", hint="kserve-compiler catalog list shows the names",
+                         code="KSC006")
+    click.echo(text, nl=False)
+    raise ExitWith(0)
+
+
+@main.command()
+def krm():
+    """Run as a KRM function (kpt, kustomize): a ResourceList on stdin, a ResourceList on stdout."""
+    from compiler import krm as krm_mod
+    raise ExitWith(krm_mod.run(sys.stdin.buffer.read(), sys.stdout, sys.stderr))
+
+
+@main.command("kustomize-plugin")
+@click.argument("config_file", metavar="CONFIG_FILE")
+def kustomize_plugin(config_file):
+    """Run as a kustomize legacy exec plugin (kubectl kustomize --enable-alpha-plugins)."""
+    from compiler import krm as krm_mod
+    raise ExitWith(krm_mod.run_exec_plugin(config_file, sys.stdin, sys.stdout, sys.stderr))
+
+
+if __name__ == "__main__":
+    main()

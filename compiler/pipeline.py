@@ -1,0 +1,300 @@
+"""`compile()`: the one place the stages are sequenced. cli.py and krm.py both call it.
+
+load -> validate -> model -> resolve -> expand -> check. Emitting (stream or folder) is the caller's job,
+because only the caller knows where the payload goes.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from compiler import catalog as catalog_mod
+from compiler import config as config_mod
+from compiler import kinds, model
+from compiler.diagnostics import Diagnostic, Severity, UsageError, error, has_errors, notice, warning
+from compiler.document import Document
+from compiler.load import Limits, collect, load
+from compiler.resolve import Resolution, Runtimes, resolve
+
+# Codes owned by the pipeline
+DUPLICATE_OBJECT = "KSC115"
+NOT_COMPILED = "KSC116"
+UNKNOWN_KIND = "KSC117"
+CATALOG_OVERRIDE = "KSC118"
+PREVIOUS_OUTPUT = "KSC119"
+CONFIG_NOT_STANDARD = "KSC013"
+EMPTY = "KSC604"
+INTERNAL = "KSC500"
+
+
+@dataclass(frozen=True)
+class Settings:
+    sources: tuple[str, ...] = (".",)
+    default_namespace: str = "default"
+    catalog: str = catalog_mod.BUILTIN
+    config_file: str | None = None
+    crds: str | None = None
+    kubernetes_version: str | None = None
+    excludes: tuple[str, ...] = ()
+    skip: tuple[Path, ...] = ()            # folders a walk never enters (the -o target)
+    limits: Limits = Limits()
+    storage_injection: str = "pod"
+    resolve: bool = True                   # validate without --resolve stops before resolution
+    expand: bool = True                    # build: make the objects
+    allow_empty: bool = False
+    stdin: bytes | None = None             # stdin's bytes when a source is "-" (tests, KRM)
+    drop_previous_output: bool = False     # KRM: items we generated last time are regenerated
+
+
+@dataclass
+class Result:
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    documents: list[Document] = field(default_factory=list)       # the sources' objects
+    services: list[model.InferenceService] = field(default_factory=list)
+    resolutions: list[Resolution] = field(default_factory=list)
+    runtimes: list[model.Runtime] = field(default_factory=list)
+    outputs: list = field(default_factory=list)                   # emit.Output, generated and passed through
+    config: config_mod.Config = config_mod.BUILTIN
+    timings: dict[str, float] = field(default_factory=dict)       # seconds per stage (bench/)
+
+    def failed(self, *, strict: bool = False) -> bool:
+        return has_errors(self.diagnostics, strict=strict)
+
+    @property
+    def internal_error(self) -> bool:
+        return any(d.severity is Severity.ERROR and d.code.startswith("KSC5") for d in self.diagnostics)
+
+
+def compile(settings: Settings, documents: list[Document] | None = None) -> Result:
+    """Compile the sources named by `settings` (or the given documents, for KRM)."""
+    result = Result()
+    clock = _Clock(result.timings)
+    with clock("load"):
+        docs = documents if documents is not None else _load_sources(settings, result)
+        catalog_docs, catalog_diags = catalog_mod.load_catalog(settings.catalog)
+        result.diagnostics += catalog_diags
+        result.config = _config(settings, docs, result)
+        consumed, passthrough = _classify(docs, settings, result)
+        result.documents = consumed + passthrough
+    with clock("validate"):
+        from compiler import validate
+        kserve_docs = catalog_docs + consumed
+        result.diagnostics += validate.validate(kserve_docs, crds=settings.crds)
+        result.diagnostics += validate.same_priority_conflicts(
+            [d for d in kserve_docs if d.kind in model.RUNTIME_KINDS])
+        invalid = {id(d) for d in _documents_with_errors(kserve_docs, result.diagnostics)}
+    with clock("resolve"):
+        _model(settings, catalog_docs, [d for d in consumed if id(d) not in invalid], result)
+        if settings.resolve:
+            _resolve(result)
+    if settings.expand and settings.resolve:
+        with clock("expand"):
+            generated = _expand(settings, catalog_docs, consumed, result)
+        with clock("check"):
+            _check(settings, generated, result)
+        result.outputs = _outputs(generated, passthrough, settings, result)
+    return result
+
+
+class _Clock:
+    def __init__(self, timings: dict):
+        self.timings = timings
+
+    def __call__(self, stage: str):
+        timings = self.timings
+
+        class _Timer:
+            def __enter__(self):
+                self.start = time.perf_counter()
+
+            def __exit__(self, *exc):
+                timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - self.start
+        return _Timer()
+
+
+def _load_sources(settings: Settings, result: Result) -> list[Document]:
+    files, diags = collect(list(settings.sources), excludes=settings.excludes, skip=settings.skip)
+    result.diagnostics += diags
+    loaded = load(files, limits=settings.limits, stdin=settings.stdin)
+    result.diagnostics += loaded.diagnostics
+    return loaded.documents
+
+
+def _config(settings: Settings, docs: list[Document], result: Result) -> config_mod.Config:
+    if settings.config_file:
+        return _config_file(settings)
+    found = [d for d in docs if config_mod.is_config(d)]
+    if len(found) > 1:
+        for d in found[1:]:
+            result.diagnostics.append(error(config_mod.TWO_CONFIGS, f"a second {config_mod.CONFIG_NAME} ConfigMap; "
+                                            f"the first is in {found[0].file}", **d.where(),
+                                            hint="keep one inferenceservice-config in the sources"))
+        return config_mod.BUILTIN
+    if not found:
+        return config_mod.BUILTIN
+    cfg, diags = config_mod.from_configmap(found[0])
+    result.diagnostics += diags
+    return cfg or config_mod.BUILTIN
+
+
+def _config_file(settings: Settings) -> config_mod.Config:
+    from compiler.load import SourceFile
+    path = Path(settings.config_file)
+    if not path.is_file():
+        raise UsageError(f"--config {settings.config_file!r} is not a file", code="KSC003")
+    loaded = load([SourceFile(path, settings.config_file, path.name, True)], limits=settings.limits,
+                  origin="config")
+    docs = [d for d in loaded.documents if config_mod.is_config(d)]
+    problems = [d for d in loaded.diagnostics if d.severity is Severity.ERROR]
+    if problems or len(docs) != 1:
+        first = problems[0].message if problems else f"it must hold exactly one ConfigMap named " \
+                                                     f"{config_mod.CONFIG_NAME}"
+        raise UsageError(f"--config {settings.config_file}: {first}", code="KSC003")
+    cfg, diags = config_mod.from_configmap(docs[0])
+    if cfg is None:
+        raise UsageError(f"--config {settings.config_file}: {diags[0].message}", code="KSC003")
+    return cfg
+
+
+def _classify(docs: list[Document], settings: Settings, result: Result) -> tuple[list[Document], list[Document]]:
+    """Consumed inputs (KServe objects and the config) and pass-through objects; config-only items and
+    our previous output drop out (Decision 1, 10). Duplicate objects are errors."""
+    consumed: list[Document] = []
+    passthrough: list[Document] = []
+    seen: dict[tuple, Document] = {}
+    for doc in docs:
+        if doc.kind in kinds.CONSUMED_KINDS and kinds.group_of(doc.api_version) == model.KSERVE_GROUP:
+            target = consumed
+        elif config_mod.is_config(doc):
+            continue
+        elif kinds.is_config_only(doc):
+            continue
+        elif kinds.is_ours(doc):
+            if not settings.drop_previous_output:
+                result.diagnostics.append(notice(PREVIOUS_OUTPUT, "skipped: this object was generated by "
+                                                 "kserve-compiler (it carries our managed-by label)", **doc.where(),
+                                                 hint="keep generated output out of the sources (--exclude)"))
+            continue
+        else:
+            target = passthrough
+            if kinds.group_of(doc.api_version) == model.KSERVE_GROUP:
+                result.diagnostics.append(warning(NOT_COMPILED, f"{doc.kind} is not compiled by kserve-compiler; "
+                                                  "it is passed through unchanged", **doc.where()))
+        key = (kinds.group_of(doc.api_version), doc.kind,
+               None if kinds.is_cluster_scoped(doc.kind) else (doc.namespace or settings.default_namespace),
+               doc.name)
+        if key in seen:
+            first = seen[key]
+            result.diagnostics.append(error(DUPLICATE_OBJECT, f"{doc.kind} {doc.name} is defined twice; the first "
+                                            f"is at {first.file}:{first.positions.of_value(())[0]}", **doc.where(),
+                                            hint="Kubernetes would keep only one of them; remove the other"))
+            continue
+        seen[key] = doc
+        target.append(doc)
+    return consumed, passthrough
+
+
+def _documents_with_errors(docs: list[Document], diags: list[Diagnostic]) -> list[Document]:
+    bad = {(d.file, d.index) for d in diags if d.severity is Severity.ERROR}
+    return [doc for doc in docs if (doc.file, doc.index) in bad]
+
+
+def _model(settings: Settings, catalog_docs: list[Document], consumed: list[Document], result: Result) -> None:
+    runtimes: dict[tuple, model.Runtime] = {}
+    catalog_names = set()
+    for doc in catalog_docs:
+        if doc.kind in model.RUNTIME_KINDS:
+            rt = model.runtime_from(doc, default_namespace=settings.default_namespace,
+                                    builtin=settings.catalog == catalog_mod.BUILTIN)
+            runtimes[(rt.namespace, rt.name)] = rt
+            catalog_names.add(rt.name)
+    for doc in consumed:
+        if doc.kind in model.RUNTIME_KINDS:
+            rt = model.runtime_from(doc, default_namespace=settings.default_namespace)
+            if rt.cluster and rt.name in catalog_names:
+                result.diagnostics.append(notice(CATALOG_OVERRIDE, f"ClusterServingRuntime {rt.name} replaces the "
+                                                 "catalog's runtime of that name", **doc.where()))
+            runtimes[(rt.namespace, rt.name)] = rt
+    result.runtimes = sorted(runtimes.values(), key=lambda r: (r.namespace or "", r.name))
+    for doc in consumed:
+        if doc.kind == "InferenceService":
+            isvc, diags = model.inference_service_from(doc, default_namespace=settings.default_namespace)
+            result.diagnostics += diags
+            if isvc is not None:
+                result.services.append(isvc)
+    mode = result.config.deploy.default_deployment_mode
+    if result.services and mode != "Standard":
+        result.diagnostics.append(warning(
+            CONFIG_NOT_STANDARD, f"the configuration ({result.config.source}) has defaultDeploymentMode "
+            f"{mode or '(none: no deploy key)'}; kserve-compiler emits Standard (raw) objects and adds "
+            "serving.kserve.io/deploymentMode: Standard to InferenceServices without one",
+            hint='set deploy to {"defaultDeploymentMode": "Standard"} in inferenceservice-config'))
+
+
+def _resolve(result: Result) -> None:
+    index = Runtimes(result.runtimes)
+    for isvc in result.services:
+        for component in isvc.components:
+            res = resolve(isvc, component, index)
+            result.resolutions.append(res)
+            result.diagnostics += res.diagnostics
+
+
+def _expand(settings: Settings, catalog_docs: list[Document], consumed: list[Document], result: Result) -> list:
+    from compiler.expand import expand
+    from compiler.expand.context import ExpandContext
+    storage = tuple(sorted((d.data for d in catalog_docs + consumed if d.kind == model.STORAGE_CONTAINER_KIND),
+                           key=lambda data: str((data.get("metadata") or {}).get("name"))))
+    by_kind = {"ServiceAccount": {}, "Secret": {}}
+    for doc in result.documents:
+        if doc.kind in by_kind and doc.api_version == "v1":
+            by_kind[doc.kind][(doc.namespace or settings.default_namespace, doc.name)] = doc.data
+    ctx = ExpandContext(config=result.config, storage_containers=storage,
+                        service_accounts=by_kind["ServiceAccount"], secrets=by_kind["Secret"],
+                        storage_injection=settings.storage_injection)
+    generated: list[tuple[dict, Document]] = []
+    by_isvc: dict[int, list[Resolution]] = {}
+    for res in result.resolutions:
+        by_isvc.setdefault(id(res.isvc), []).append(res)
+    for isvc in result.services:
+        resolutions = by_isvc.get(id(isvc), [])
+        if not resolutions or any(r.how == "unresolved" for r in resolutions):
+            continue
+        objects, diags = expand(isvc, resolutions, ctx)
+        result.diagnostics += diags
+        generated += [(_stamp(obj, isvc.doc), isvc.doc) for obj in objects]
+    return generated
+
+
+def _stamp(obj: dict, doc: Document) -> dict:
+    """Our label and source annotation, in metadata only (never selectors or pod labels; Decision 3)."""
+    meta = obj["metadata"]
+    meta["labels"] = {**(meta.get("labels") or {}), kinds.MANAGED_BY_LABEL: kinds.MANAGED_BY}
+    meta["annotations"] = {**(meta.get("annotations") or {}), kinds.SOURCE_ANNOTATION: f"{doc.source}#{doc.index}"}
+    return obj
+
+
+def _check(settings: Settings, generated: list, result: Result) -> None:
+    if result.failed():
+        return
+    from compiler import check
+    result.diagnostics += check.check([obj for obj, _ in generated], kubernetes_version=settings.kubernetes_version)
+
+
+def _outputs(generated: list, passthrough: list[Document], settings: Settings, result: Result) -> list:
+    from compiler.emit import Output
+    if result.failed():
+        return []
+    outputs = [Output(obj, False, True) for obj, _ in generated]
+    for doc in passthrough:
+        if doc.kind not in kinds.NAMESPACED and not kinds.is_cluster_scoped(doc.kind):
+            result.diagnostics.append(notice(UNKNOWN_KIND, f"{doc.kind} is not a kind kserve-compiler knows; filed "
+                                             "as namespaced", **doc.where()))
+        outputs.append(Output(doc.data, kinds.is_cluster_scoped(doc.kind), False))
+    if not generated and not settings.allow_empty:
+        result.diagnostics.append(error(EMPTY, "the build generated no objects", hint="an empty build would let "
+                                        "Argo CD or Flux prune everything; pass --allow-empty if that is meant"))
+        return []
+    return outputs

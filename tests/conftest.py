@@ -1,0 +1,62 @@
+"""Shared fixtures: a temporary workspace of YAML files, and the CLI run in-process (style.md)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO / "examples"
+
+
+def in_ci() -> bool:
+    return bool(os.environ.get("CI"))
+
+
+def need_tool(name: str) -> str:
+    """Path of a host tool the integration tests drive; skip only when not in CI (README)."""
+    path = shutil.which(name)
+    if path is None:
+        if in_ci():
+            pytest.fail(f"{name} is not on PATH, and CI must run the integration tests")
+        pytest.skip(f"{name} is not on PATH (CI is unset)")
+    return path
+
+
+@pytest.fixture
+def workspace(tmp_path, monkeypatch):
+    """Write a dedented {path: text} dict into a temp dir and cd there (yamllint build_temp_workspace)."""
+    def make(files: dict[str, str]) -> Path:
+        for rel, text in files.items():
+            path = tmp_path / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(textwrap.dedent(text))
+        return tmp_path
+    monkeypatch.chdir(tmp_path)
+    return make
+
+
+@pytest.fixture
+def run_cli():
+    from compiler.cli import main
+
+    def run(*args: str, input: str | bytes | None = None, env: dict | None = None):
+        runner = CliRunner()
+        return runner.invoke(main, list(args), input=input, env=env, catch_exceptions=False)
+    return run
+
+
+def run_entry_point(*args: str, cwd: Path | None = None, input: str | None = None, env: dict | None = None,
+                    timeout: float = 120) -> subprocess.CompletedProcess:
+    """The installed console script, as a user runs it."""
+    exe = Path(sys.executable).parent / "kserve-compiler"
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([str(exe), *args], cwd=cwd, input=input, capture_output=True, text=True,
+                          env=full_env, timeout=timeout)
