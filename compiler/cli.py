@@ -210,9 +210,9 @@ class _Group(click.Group):
         except click.ClickException as exc:
             exc.show()
             sys.exit(2)
-        except click.exceptions.Abort:
+        except (click.exceptions.Abort, KeyboardInterrupt):
             click.echo("Aborted.", err=True)
-            sys.exit(2)
+            sys.exit(130)
         except UsageError as exc:
             _usage_error(exc)
             sys.exit(2)
@@ -333,8 +333,6 @@ def build(**opts):
 @_source_options
 @click.option("--name", "names", multiple=True, metavar="[NS/]NAME",
               help="Explain only this InferenceService (repeatable).")
-@click.option("--output-format", "explain_format", type=click.Choice(EXPLAIN_FORMATS), default="text",
-              help="text (default) or json.")
 def explain(**opts):
     """Show which runtime serves each component, and why every other runtime was passed over.
 
@@ -343,9 +341,12 @@ def explain(**opts):
     """
     from compiler import explain as explain_mod
     from compiler import pipeline
+    fmt = opts.get("fmt") or "text"
+    if fmt not in EXPLAIN_FORMATS:  # Decision 5: explain prints its own output, as text or json
+        raise UsageError(f"explain --format takes text or json, not {fmt}", code="KSC007")
     result = pipeline.compile(_settings(opts, expand=False))
     chosen = explain_mod.selected(result, tuple(opts["names"]))
-    render = explain_mod.render_json if opts["explain_format"] == "json" else explain_mod.render_text
+    render = explain_mod.render_json if fmt == "json" else explain_mod.render_text
     click.echo(render(result, chosen), nl=False)
     _report(result, {**opts, "fmt": "text"}, to_stdout=False)
     raise ExitWith(_exit_code(result, opts))
@@ -355,7 +356,7 @@ def explain(**opts):
 @click.argument("action", type=click.Choice(["list", "show"]), default="list")
 @click.argument("name", required=False)
 @click.option("--catalog", "choice", default="builtin", metavar="builtin|DIR", help="Which catalog.")
-@click.option("--output-format", "fmt", type=click.Choice(EXPLAIN_FORMATS), default="text")
+@click.option("--format", "fmt", type=click.Choice(EXPLAIN_FORMATS), default="text", help="text or json.")
 def catalog_cmd(action, name, choice, fmt):
     """List the built-in cluster objects, or show one as YAML.
 

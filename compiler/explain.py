@@ -47,7 +47,12 @@ def _runtime_text(res: Resolution) -> str:
 
 def _protocol_text(res: Resolution) -> str:
     if res.protocol:
-        source = "as written" if res.component.protocol else f"the {res.server_type} server's default"
+        if res.component.protocol:
+            source = "as written"
+        elif res.server_type in ("mlserver", "torchserve", "tritonserver"):
+            source = f"the {res.server_type} server's default"
+        else:
+            source = "the lowest protocol the runtime lists"
         return f"{res.protocol} ({source})"
     return "v1 (the default)"
 

@@ -76,6 +76,7 @@ def collect(sources: list[str], *, excludes: tuple[str, ...] = (), skip: tuple[P
     files: list[SourceFile] = []
     diags: list[Diagnostic] = []
     skip_real = {p.resolve() for p in skip}
+    seen: set[Path] = set()  # a file named twice (or inside a folder also named) is read once
     for src in sources or ["."]:
         if src == "-":
             files.append(SourceFile(None, "-", "-", True))
@@ -83,10 +84,13 @@ def collect(sources: list[str], *, excludes: tuple[str, ...] = (), skip: tuple[P
         path = Path(src)
         if not path.exists():
             raise UsageError(f"source {src!r} does not exist", hint="name a file, a folder, or - for stdin")
-        if path.is_dir():
-            files.extend(_walk(path, src, excludes, skip_real, diags))
-        else:
-            files.append(SourceFile(path, os.path.normpath(src), path.name, True))
+        found = _walk(path, src, excludes, skip_real, diags) if path.is_dir() else [
+            SourceFile(path, os.path.normpath(src), path.name, True)]
+        for source in found:
+            real = source.path.resolve()
+            if real not in seen:
+                seen.add(real)
+                files.append(source)
     return files, diags
 
 
@@ -118,6 +122,13 @@ def _walk(root: Path, given: str, excludes: tuple[str, ...], skip_real: set[Path
             if entry.is_dir():
                 yield from visit(child, child_rel)
             elif entry.name.endswith(YAML_SUFFIXES) and entry.name not in HOST_CONFIG_FILES:
+                if entry.is_symlink() and not child.exists():
+                    diags.append(error(UNREADABLE, "cannot read file: the symlink points to nothing",
+                                       file=_display(given, child_rel)))
+                    continue
+                if not entry.is_file():  # a FIFO or device would block the walk; only a named one is read
+                    diags.append(notice(SKIPPED, "skipped: not a regular file", file=_display(given, child_rel)))
+                    continue
                 yield SourceFile(child, _display(given, child_rel), child_rel, False)
 
     yield from visit(root, "")
@@ -180,15 +191,20 @@ def parse(raw: bytes, source: SourceFile, *, limits: Limits = Limits(), into: Lo
     if text is None:
         return out
     index = -1
+    # Two Python frames per level of nesting: let --max-depth be raised for real.
+    old_limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old_limit, 4 * limits.depth + 200))
     try:
         for index, node in enumerate(yaml.compose_all(text, Loader=yaml.CSafeLoader)):
             if index >= limits.documents:
                 out.diagnostics.append(error(
                     TOO_MANY_DOCUMENTS, f"more than {limits.documents} documents in one file",
-                    file=source.display, hint="split the file, or raise --max-documents"))
+                    file=source.display, line=node.start_mark.line + 1 if node is not None else None,
+                    column=node.start_mark.column + 1 if node is not None else None, index=index,
+                    hint="split the file, or raise --max-documents"))
                 break
-            if node is None:
-                continue
+            if node is None or (isinstance(node, yaml.ScalarNode) and node.tag == _NULL):
+                continue  # an empty document (`---` twice, a trailing `---`, only a comment): kubectl skips it
             builder = _Builder(source.display, index, limits)
             try:
                 data = builder.build(node, ())
@@ -198,11 +214,13 @@ def parse(raw: bytes, source: SourceFile, *, limits: Limits = Limits(), into: Lo
             _keep(Document(source.display, source.source, index, data, builder.positions, source.named,
                            origin), out)
     except yaml.YAMLError as exc:
-        out.diagnostics.append(_syntax_error(exc, text, source, index + 1))
+        out.diagnostics.append(_syntax_error(exc, text, source, index + 1, limits))
     except RecursionError:  # libyaml caps flow nesting; this guards block nesting past Python's stack
         out.diagnostics.append(error(TOO_DEEP, "document is nested too deeply to parse",
                                      file=source.display, index=index + 1,
-                                     hint=f"Kubernetes objects nest a few dozen levels at most (--max-depth)"))
+                                     hint="Kubernetes objects nest a few dozen levels at most (--max-depth)"))
+    finally:
+        sys.setrecursionlimit(old_limit)
     return out
 
 
@@ -221,8 +239,13 @@ def _decode(raw: bytes, source: SourceFile, diags: list[Diagnostic]) -> str | No
         return None
 
 
-def _syntax_error(exc: yaml.YAMLError, text: str, source: SourceFile, index: int) -> Diagnostic:
+def _syntax_error(exc: yaml.YAMLError, text: str, source: SourceFile, index: int, limits: Limits) -> Diagnostic:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    if "maximum nesting depth" in str(exc):  # libyaml's own cap, past any --max-depth we accept
+        return error(TOO_DEEP, "document is nested more than libyaml's 1000 levels deep", file=source.display,
+                     line=mark.line + 1 if mark else None, column=mark.column + 1 if mark else None, index=index,
+                     hint=f"Kubernetes objects nest a few dozen levels at most (the limit is {limits.depth}, "
+                          "--max-depth)")
     line = column = None
     hint = None
     if mark is not None:
@@ -264,9 +287,13 @@ def _keep(doc: Document, out: Loaded) -> None:
     line, column = doc.positions.of_value(())
     if not isinstance(doc.data, dict):
         what = "a list" if isinstance(doc.data, list) else "a scalar"
-        out.diagnostics.append(error(
-            NOT_A_MAPPING, f"document is {what}, not a Kubernetes object", file=doc.file, line=line,
-            column=column, index=doc.index, hint="each YAML document must be a mapping with apiVersion and kind"))
+        # Decision 1: a walk skips what is not an object, with a notice
+        report, code = (error, NOT_A_MAPPING) if doc.named else (notice, SKIPPED)
+        out.diagnostics.append(report(
+            code, f"document is {what}, not a Kubernetes object" + ("" if doc.named else "; skipped"),
+            file=doc.file, line=line, column=column, index=doc.index,
+            hint="each YAML document must be a mapping with apiVersion and kind" if doc.named else
+                 "use --exclude GLOB to keep such files out of the walk"))
         return
     if not doc.api_version or not doc.kind:
         missing = " and ".join(k for k in ("apiVersion", "kind") if not isinstance(doc.data.get(k), str)
@@ -290,6 +317,7 @@ class _Problem(Exception):
         self.diagnostic = diagnostic
 
 
+_NULL = "tag:yaml.org,2002:null"
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
 _STR = "tag:yaml.org,2002:str"
@@ -350,24 +378,27 @@ class _Builder:
         return construct(node)
 
     def _mapping(self, node: yaml.MappingNode, path: tuple) -> dict:
+        # Merged (<<) entries first, so the explicit keys, which win, keep their own positions.
         out: dict = {}
-        merged: dict = {}
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE:
-                merged.update(self._merge(value_node, path))
+                for key, value in self._merge(value_node, path).items():
+                    out.setdefault(key, value)
+        explicit: set = set()
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
                 continue
             if not isinstance(key_node, yaml.ScalarNode):
                 raise self._fail(BAD_KEY, "a mapping key must be a scalar", key_node)
             key = key_node.value
-            if key in out:
+            if key in explicit:
                 first = self.positions.keys[(*path, key)]
                 raise self._fail(DUPLICATE_KEY, f'duplicate key "{key}" (first at line {first[0]})', key_node,
                                  "Kubernetes keeps only one of them; remove the other")
             child = (*path, key)
+            explicit.add(key)
             self.positions.keys[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             out[key] = self.build(value_node, child)
-        for key, value in merged.items():
-            out.setdefault(key, value)
         return out
 
     def _merge(self, node: yaml.Node, path: tuple) -> dict:

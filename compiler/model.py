@@ -37,6 +37,10 @@ PROTOCOLS = ("v1", "v2", "grpc-v1", "grpc-v2")
 DEPLOYMENT_MODE_ANNOTATION = "serving.kserve.io/deploymentMode"
 MODEL_FORMAT_ANNOTATION = "modelFormat"
 COMPONENT_KINDS = ("predictor", "transformer", "explainer")
+# Bookkeeping that kustomize, kpt and our KRM function put on items: the API server never sees it on an
+# InferenceService, so KServe never copies it onto the objects it makes.
+HOST_TOOL_ANNOTATIONS = ("config.kubernetes.io/", "internal.config.kubernetes.io/", "config.k8s.io/",
+                         "kustomize.config.k8s.io/", "kpt.dev/")
 # Fields of a component spec that are not pod fields (ComponentExtensionSpec and friends).
 COMPONENT_EXTENSION_FIELDS = {
     "minReplicas", "maxReplicas", "scaleTarget", "scaleMetric", "scaleMetricType", "autoScaling",
@@ -184,7 +188,7 @@ def inference_service_from(doc: Document, *, default_namespace: str
                                         "InferenceService with KServe directly"))
                 continue
             components.append(Component(kind, _custom_component(part, kind), ("spec", kind)))
-    annotations = dict(doc.annotations)
+    annotations = {k: v for k, v in doc.annotations.items() if not k.startswith(HOST_TOOL_ANNOTATIONS)}
     if pred.format is not None:
         annotations.setdefault(MODEL_FORMAT_ANNOTATION, pred.format.name)
     diags += _deployment_mode(doc, annotations)

@@ -25,7 +25,7 @@ UNKNOWN_KIND = "KSC117"
 CATALOG_OVERRIDE = "KSC118"
 PREVIOUS_OUTPUT = "KSC119"
 CONFIG_NOT_STANDARD = "KSC013"
-EMPTY = "KSC604"
+EMPTY = "KSC608"
 INTERNAL = "KSC500"
 
 
@@ -83,7 +83,7 @@ def compile(settings: Settings, documents: list[Document] | None = None) -> Resu
         kserve_docs = catalog_docs + consumed
         result.diagnostics += validate.validate(kserve_docs, crds=settings.crds)
         result.diagnostics += validate.same_priority_conflicts(
-            [d for d in kserve_docs if d.kind in model.RUNTIME_KINDS])
+            [d for d in kserve_docs if d.kind in model.RUNTIME_KINDS], default_namespace=settings.default_namespace)
         invalid = {id(d) for d in _documents_with_errors(kserve_docs, result.diagnostics)}
     with clock("resolve"):
         _model(settings, catalog_docs, [d for d in consumed if id(d) not in invalid], result)

@@ -15,11 +15,11 @@ import re
 from compiler.config import Config
 from compiler.diagnostics import Diagnostic, warning
 
-# Codes (KSC430-434: hosts and ingress)
-HOST_NAME = "KSC430"
-DOMAIN_TEMPLATE = "KSC431"
-HTTPROUTES_NOT_EMITTED = "KSC432"
-INGRESS_HOST = "KSC433"
+# Codes (KSC460-463: hosts and ingress)
+HOST_NAME = "KSC460"
+DOMAIN_TEMPLATE = "KSC461"
+HTTPROUTES_NOT_EMITTED = "KSC462"
+INGRESS_HOST = "KSC463"
 
 VISIBILITY_LABEL = "networking.kserve.io/visibility"   # constants.NetworkVisibility
 CLUSTER_LOCAL = "cluster-local"

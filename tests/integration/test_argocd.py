@@ -111,7 +111,7 @@ def test_an_empty_compile_exits_non_zero(repo):
     done = run("generate", app)
     assert done.returncode != 0
     assert done.stdout == ""
-    assert "KSC604" in done.stderr
+    assert "KSC608" in done.stderr
 
 
 def test_a_failing_compile_exits_non_zero_with_the_error_on_stderr(repo):

@@ -122,7 +122,7 @@ def test_python_dash_m_runs_commands(tmp_path):
     ("build", "--max-nodes", "many"),
     ("build", "--storage-injection", "sidecar"),
     ("catalog", "frob"),
-    ("explain", "--output-format", "sarif"),
+    ("explain", "--format", "sarif"),
 ], ids=lambda a: " ".join(a))
 def test_bad_option_is_exit_2(args, tmp_path):
     (tmp_path / "isvc.yaml").write_text(ISVC)
@@ -361,8 +361,8 @@ def test_load_error_json(tmp_path):
     assert (diag["code"], diag["file"], diag["line"], diag["column"]) == ("KSC102", "bad.yaml", 3, 1)
 
 
-def test_explain_output_format_json_parses():
-    proc = run_entry_point("explain", str(REPO_SRC), "--output-format", "json")
+def test_explain_format_json_parses():
+    proc = run_entry_point("explain", str(REPO_SRC), "--format", "json")
     _clean(proc)
     assert proc.returncode == 0
     data = json.loads(proc.stdout)
@@ -370,24 +370,6 @@ def test_explain_output_format_json_parses():
     assert names == set(_example_services())
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: cli.py gives explain both --format (from the shared options, all five "
-                                       "report formats, silently ignored) and --output-format; Decision 5 says "
-                                       "explain takes --format text|json, so `explain --format json` prints text")
-def test_explain_format_json_parses():
-    proc = run_entry_point("explain", str(REPO_SRC), "--format", "json")
-    assert proc.returncode == 0
-    json.loads(proc.stdout)
-
-
-@pytest.mark.xfail(strict=True, reason="BUG: `explain --format sarif` exits 0 with text output; Decision 5: "
-                                       "another format than text|json is exit 2")
-def test_explain_other_format_is_exit_2():
-    proc = run_entry_point("explain", str(REPO_SRC), "--format", "sarif")
-    assert proc.returncode == 2
-
-
-@pytest.mark.xfail(strict=True, reason="BUG: `catalog list --format json` is 'No such option' (exit 2); cli.py names "
-                                       "it --output-format, Decision 5 says catalog takes --format text|json")
 def test_catalog_format_json_parses():
     proc = run_entry_point("catalog", "list", "--format", "json")
     assert proc.returncode == 0, proc.stderr
@@ -407,12 +389,6 @@ def test_catalog_list_and_show():
     _clean(missing)
     assert missing.returncode == 2
     assert "no catalog object named 'no-such-runtime'" in missing.stderr
-
-
-def test_catalog_output_format_json_parses():
-    proc = run_entry_point("catalog", "list", "--output-format", "json")
-    assert proc.returncode == 0
-    assert any(item.get("kind") == "ClusterServingRuntime" for item in json.loads(proc.stdout))
 
 
 def test_junit_and_sarif_are_well_formed(tmp_path):

@@ -386,7 +386,7 @@ def test_exec_plugin_zero_objects_is_an_error_unless_allow_empty(tmp_path):
     stream = yaml.safe_dump(NAMESPACE)
     code, out, err = plugin(tmp_path, {}, stream)
     assert (code, out) == (1, "")
-    assert "error KSC604" in err
+    assert "error KSC608" in err
     code, out, err = plugin(tmp_path, {"allowEmpty": True}, stream)
     assert code == 0, err
     assert list(yaml.safe_load_all(out)) == [NAMESPACE]

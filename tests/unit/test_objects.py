@@ -538,7 +538,7 @@ def test_gateway_api_warns_once_and_emits_no_ingress(pod):
     config = dataclasses.replace(BUILTIN, ingress=dataclasses.replace(BUILTIN.ingress, enable_gateway_api=True))
     objects, diags = run(isvc_yaml(PREDICTOR + TRANSFORMER), config=config)
     assert ingress_of(objects) is None and len(objects) == 6
-    assert codes(diags) == [("warning", "KSC432")]
+    assert codes(diags) == [("warning", "KSC462")]
 
 
 def test_ingress_without_class_name(pod):
@@ -562,7 +562,7 @@ def test_host_label_too_long_fails_the_component(pod):
     host = f"{name}-predictor-ml.example.com"
     assert objects == []
     assert [(d.code, d.message) for d in diags] == [(
-        "KSC430", f'failed creating host name: invalid domain name "{host}": url: Invalid value: '
+        "KSC460", f'failed creating host name: invalid domain name "{host}": url: Invalid value: '
                   f'"{name}-predictor-ml": must be no more than 63 characters')]
     assert diags[0].field == "metadata.name"
 
@@ -572,7 +572,7 @@ def test_missing_template_key_renders_no_value(pod):
     config = dataclasses.replace(BUILTIN, ingress=dataclasses.replace(
         BUILTIN.ingress, domain_template="{{ .Name }}.{{ .Annotations.zone }}.{{ .IngressDomain }}"))
     objects, diags = run(isvc_yaml(), config=config)
-    assert objects == [] and [d.code for d in diags] == ["KSC430"]
+    assert objects == [] and [d.code for d in diags] == ["KSC460"]
     assert diags[0].message.startswith('failed creating host name: invalid domain name '
                                        '"iris-predictor.<no value>.example.com": url: Invalid value: '
                                        '"iris-predictor.<no value>.example.com": a lowercase RFC 1123 subdomain')
@@ -586,7 +586,7 @@ def test_ingress_host_invalid_when_isvc_labels_differ(pod):
     objects, diags = run(isvc_yaml(model_with("labels: {zone: eu}\n")), config=config)
     assert [o["kind"] for o in objects] == ["Deployment", "Service", "HorizontalPodAutoscaler"]
     assert [(d.code, d.message.split(": url:")[0]) for d in diags] == [(
-        "KSC433", 'failed creating top level predictor ingress host: invalid domain name '
+        "KSC463", 'failed creating top level predictor ingress host: invalid domain name '
                   '"iris.<no value>.example.com"')]
 
 
@@ -621,7 +621,7 @@ def test_fqdn_check(host, problem):
 def test_domain_template_outside_the_subset_is_an_error(pod, template):
     config = dataclasses.replace(BUILTIN, ingress=dataclasses.replace(BUILTIN.ingress, domain_template=template))
     objects, diags = run(isvc_yaml(PREDICTOR + TRANSFORMER), config=config)
-    assert objects == [] and [d.code for d in diags] == ["KSC431"]   # once per InferenceService
+    assert objects == [] and [d.code for d in diags] == ["KSC461"]   # once per InferenceService
     assert diags[0].message.startswith("failed creating host name: error rendering the domain template")
 
 
