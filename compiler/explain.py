@@ -9,7 +9,7 @@ import json
 
 from compiler import KSERVE_VERSION
 from compiler.pipeline import Result
-from compiler.resolve import Resolution
+from compiler.resolve import FORMAT, NOT_NAMED, Resolution
 
 # What holds for every build, so it is shown here (and in README), never warned (design.md, mission).
 ALWAYS = (
@@ -50,11 +50,13 @@ def _protocol_text(res: Resolution) -> str:
         if res.component.protocol:
             source = "as written"
         elif res.server_type in ("mlserver", "torchserve", "tritonserver"):
-            source = f"the {res.server_type} server's default"
+            source = f"not set; the {res.server_type} server's default"
+        elif res.protocol == "v1":
+            source = "not set; the default"
         else:
-            source = "the lowest protocol the runtime lists"
+            source = "not set; the lowest protocol the runtime lists"
         return f"{res.protocol} ({source})"
-    return "v1 (the default)"
+    return "v1 (not set; the default)"
 
 
 def render_text(result: Result, resolutions: list[Resolution]) -> str:
@@ -84,14 +86,35 @@ def _component_text(res: Resolution) -> list[str]:
     out.append(f"    model format {comp.format}{legacy}; protocol {_protocol_text(res)}")
     if len(res.candidates) > 1:
         out.append(f"    candidates, best first: {', '.join(rt.name for rt in res.candidates)}")
-    if res.passed_over:
-        width = max(len(p.runtime.name) for p in res.passed_over)
-        out.append("    passed over:")
-        out += [f"      {p.runtime.name.ljust(width)}  {p.reason}: {p.detail}" for p in res.passed_over]
+    out += _passed_over_text(res)
     for d in res.diagnostics:
         out.append(f"    {d.severity.value} {d.code}: {d.message}")
         if d.hint:
             out.append(f"      hint: {d.hint}")
+    return out
+
+
+def _passed_over_text(res: Resolution) -> list[str]:
+    """Every runtime not chosen, with its one reason; the runtimes that never list the model's format,
+    or that were not named, are folded into one line each so the reasons that matter stand out."""
+    folded = {FORMAT: [], NOT_NAMED: []}
+    shown = []
+    for p in res.passed_over:
+        if p.reason in folded and not p.detail.startswith("lists format"):
+            folded[p.reason].append(p.runtime.name)
+        else:
+            shown.append(p)
+    out = []
+    if shown:
+        width = max(len(p.runtime.name) for p in shown)
+        out.append("    passed over:")
+        out += [f"      {p.runtime.name.ljust(width)}  {p.reason}: {p.detail}" for p in shown]
+    if folded[FORMAT]:
+        out.append(f"    do not list format {res.component.format.name} ({len(folded[FORMAT])}): "
+                   f"{', '.join(folded[FORMAT])}")
+    if folded[NOT_NAMED]:
+        out.append(f"    not considered, because the model names its runtime ({len(folded[NOT_NAMED])}): "
+                   f"{', '.join(folded[NOT_NAMED])}")
     return out
 
 
