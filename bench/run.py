@@ -38,6 +38,7 @@ import generate  # noqa: E402  (bench/generate.py)
 
 GIB = 1024 ** 3
 STAGES = ("load", "validate", "resolve", "expand", "check", "emit")
+CLEANUP: list[Path] = []  # folders to remove once every measurement is done
 WHOLE_OUT_MAX = 500  # Decision 13: kustomize over the whole OUT only at N <= 500
 
 # The stage-timing child: the same work as `build -o`, sequenced as cli.build does it, timed per stage.
@@ -252,8 +253,7 @@ def measure(size: int, args, work: Path) -> dict:
     if not args.no_stages:
         _say(f"n={size}: stage timings (in-process child) ...")
         res["stages"] = _json_child(STAGE_CHILD, [str(repo), str(stage_out)], work, f"stages-{size}")
-        if stage_out.exists():
-            shutil.rmtree(stage_out)
+        CLEANUP.append(stage_out)  # removed at the end: deleting 40,000 files takes a while
     if build["rc"] == 0:
         _say(f"n={size}: floor (PyYAML C load + C dump) ...")
         res["floor"] = _json_child(FLOOR_CHILD, [str(repo), str(out)], work, f"floor-{size}")
@@ -262,9 +262,7 @@ def measure(size: int, args, work: Path) -> dict:
         if not args.no_kustomize:
             res["kustomize"] = run_kustomize(out, size, work, args)
     if not args.keep:
-        for d in (repo, out):
-            if d.exists():
-                shutil.rmtree(d)
+        CLEANUP.extend((repo, out))
     return res
 
 
@@ -457,6 +455,12 @@ def main(argv: list[str] | None = None) -> int:
     results["version"] = time_version()
     for size in sizes:
         results["runs"][str(size)] = measure(size, args, work)
+    if CLEANUP:
+        _say("removing the generated repos and outputs (--keep keeps them) ...")
+        t = time.perf_counter()
+        for d in CLEANUP:
+            shutil.rmtree(d, ignore_errors=True)
+        results["cleanup"] = time.perf_counter() - t
     results["elapsed"] = time.perf_counter() - start
     results["load_average"] = {"start": load_start, "end": os.getloadavg()}
     results["targets"] = targets(results)

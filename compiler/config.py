@@ -43,6 +43,7 @@ class StorageInitializerConfig:
     cpu_modelcar: str = ""
     memory_modelcar: str = ""
     uid_modelcar: int | None = None
+    oci_model_mode: str = ""  # "modelcar", "native", ... or "" (OCI URIs take the storage initializer)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +84,7 @@ class Config:
     service_cluster_ip_none: bool = False
     storage_secret_name_annotation: str = ""
     storage_spec_secret_name: str = ""
+    credentials: dict | None = None  # the `credentials` key as given; None: the shipped one (built-in)
     builtin: bool = False
 
 
@@ -92,7 +94,7 @@ BUILTIN = Config(
         image=f"kserve/storage-initializer:{KSERVE_VERSION}", cpu_request="100m", cpu_limit="1",
         memory_request="100Mi", memory_limit="1Gi", ca_bundle_config_map_name="",
         ca_bundle_volume_mount_path="/etc/ssl/custom-certs", enable_modelcar=True, cpu_modelcar="10m",
-        memory_modelcar="15Mi", uid_modelcar=1010),
+        memory_modelcar="15Mi", uid_modelcar=1010, oci_model_mode="modelcar"),
     ingress=IngressConfig(
         enable_gateway_api=False, kserve_ingress_gateway="kserve/kserve-ingress-gateway",
         ingress_gateway="knative-serving/knative-ingress-gateway", ingress_domain="example.com",
@@ -132,37 +134,85 @@ def from_configmap(doc: Document) -> tuple[Config | None, list[Diagnostic]]:
                                **doc.where(("data", key))))
     if diags:
         return None, diags
-    deploy, deploy_diags = _deploy(sections, doc)
-    ingress, ingress_diags = _ingress(sections, doc)
-    if deploy_diags or ingress_diags:
-        return None, deploy_diags + ingress_diags
-    isvc = sections.get("inferenceService")
-    credentials = sections.get("credentials") or {}
+    try:
+        return _read(sections, doc), []
+    except _ConfigError as exc:
+        return None, [error(BAD_CONFIG, exc.message, **doc.where(("data", exc.key)))]
+
+
+class _ConfigError(Exception):
+    def __init__(self, key: str, message: str):
+        self.key, self.message = key, message
+
+
+class _Section:
+    """One JSON key of the ConfigMap, read with Go's json.Unmarshal strictness: a value of the wrong type
+    is an error (KServe refuses the configuration), never coerced."""
+
+    def __init__(self, sections: dict, key: str):
+        self.key = key
+        self.present = key in sections
+        self.values = sections.get(key) or {}
+
+    def _get(self, field: str, kinds: tuple, go_type: str, default):
+        value = self.values.get(field)
+        if value is None:
+            return default
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            raise _ConfigError(self.key, f"invalid {self.key} config: {field} must be a JSON {go_type}, "
+                               f"got {json.dumps(value)} (json: cannot unmarshal into Go value of type {go_type})")
+        return value
+
+    def str(self, field: str, default: str = "") -> str:
+        return self._get(field, (str,), "string", default)
+
+    def bool(self, field: str, default: bool = False) -> bool:
+        return self._get(field, (bool,), "bool", default)
+
+    def int(self, field: str) -> int | None:
+        return self._get(field, (int,), "int", None)
+
+    def obj(self, field: str) -> dict | None:
+        return self._get(field, (dict,), "object", None)
+
+    def list(self, field: str) -> tuple:
+        return tuple(self._get(field, (list,), "array", ()))
+
+
+# configmap.go NewDeployConfig: legacy names are rewritten; anything else is refused.
+DEPLOYMENT_MODES = {"Standard": "Standard", "RawDeployment": "Standard", "Knative": "Knative",
+                    "Serverless": "Knative", "ModelMesh": "ModelMesh"}
+
+
+def _read(sections: dict, doc: Document) -> Config:
+    isvc = _Section(sections, "inferenceService")
+    credentials = sections.get("credentials")
     return Config(
         source=f"{doc.file} (ConfigMap {doc.namespace + '/' if doc.namespace else ''}{doc.name})",
-        storage_initializer=_storage(sections.get("storageInitializer") or {}),
-        ingress=ingress,
-        deploy=deploy,
-        resource_defaults=_resources((isvc or {}).get("resource") or {}),
-        annotation_disallow=None if isvc is None else tuple(isvc.get("serviceAnnotationDisallowedList") or ()),
-        auto_mount_service_account_token=bool((sections.get("security") or {}).get(
-            "autoMountServiceAccountToken", False)),
-        service_cluster_ip_none=bool((sections.get("service") or {}).get("serviceClusterIPNone", False)),
-        storage_secret_name_annotation=str(credentials.get("storageSecretNameAnnotation") or ""),
-        storage_spec_secret_name=str(credentials.get("storageSpecSecretName") or ""),
-    ), []
+        storage_initializer=_storage(_Section(sections, "storageInitializer")),
+        ingress=_ingress(_Section(sections, "ingress")),
+        deploy=_deploy(_Section(sections, "deploy")),
+        resource_defaults=_resources(isvc.obj("resource") or {}),
+        annotation_disallow=isvc.list("serviceAnnotationDisallowedList") if isvc.present else None,
+        auto_mount_service_account_token=_Section(sections, "security").bool("autoMountServiceAccountToken"),
+        service_cluster_ip_none=_Section(sections, "service").bool("serviceClusterIPNone"),
+        storage_secret_name_annotation=_Section(sections, "credentials").str("storageSecretNameAnnotation"),
+        storage_spec_secret_name=_Section(sections, "credentials").str("storageSpecSecretName"),
+        credentials=credentials if isinstance(credentials, dict) else {},
+    )
 
 
-def _storage(s: dict) -> StorageInitializerConfig:
-    uid = s.get("uidModelcar")
+def _storage(s: _Section) -> StorageInitializerConfig:
+    enable_modelcar = s.bool("enableModelcar")
+    # types.ResolveOciModelMode: ociModelMode, else "modelcar" when enableModelcar or enableOciModelSupport.
+    oci_mode = s.str("ociModelMode") or ("modelcar" if enable_modelcar or s.bool("enableOciModelSupport") else "")
     return StorageInitializerConfig(
-        image=str(s.get("image") or ""), cpu_request=str(s.get("cpuRequest") or ""),
-        cpu_limit=str(s.get("cpuLimit") or ""), memory_request=str(s.get("memoryRequest") or ""),
-        memory_limit=str(s.get("memoryLimit") or ""),
-        ca_bundle_config_map_name=str(s.get("caBundleConfigMapName") or ""),
-        ca_bundle_volume_mount_path=str(s.get("caBundleVolumeMountPath") or ""),
-        enable_modelcar=bool(s.get("enableModelcar", False)), cpu_modelcar=str(s.get("cpuModelcar") or ""),
-        memory_modelcar=str(s.get("memoryModelcar") or ""), uid_modelcar=uid if isinstance(uid, int) else None)
+        image=s.str("image"), cpu_request=s.str("cpuRequest"), cpu_limit=s.str("cpuLimit"),
+        memory_request=s.str("memoryRequest"), memory_limit=s.str("memoryLimit"),
+        ca_bundle_config_map_name=s.str("caBundleConfigMapName"),
+        ca_bundle_volume_mount_path=s.str("caBundleVolumeMountPath"),
+        enable_modelcar=enable_modelcar, cpu_modelcar=s.str("cpuModelcar"), memory_modelcar=s.str("memoryModelcar"),
+        uid_modelcar=s.int("uidModelcar"), oci_model_mode=oci_mode)
 
 
 def _resources(r: dict) -> dict:
@@ -175,40 +225,37 @@ def _resources(r: dict) -> dict:
     return out
 
 
-def _deploy(sections: dict, doc: Document) -> tuple[DeployConfig, list[Diagnostic]]:
-    if "deploy" not in sections:
-        return DeployConfig(), []
-    deploy = sections["deploy"] or {}
-    mode = deploy.get("defaultDeploymentMode")
+def _deploy(d: _Section) -> DeployConfig:
+    if not d.present:
+        return DeployConfig()
+    mode = d.str("defaultDeploymentMode")
     if not mode:
-        return DeployConfig(), [error(BAD_CONFIG, "invalid deploy config, defaultDeploymentMode is required",
-                                      **doc.where(("data", "deploy")))]
-    rollout = ((deploy.get("deploymentRolloutStrategy") or {}).get("defaultRollout"))
-    rollout = rollout if isinstance(rollout, dict) else None
-    return DeployConfig(
-        default_deployment_mode=str(mode),
-        max_surge=str((rollout or {}).get("maxSurge") or ""),
-        max_unavailable=str((rollout or {}).get("maxUnavailable") or ""),
-        has_default_rollout=rollout is not None), []
+        raise _ConfigError("deploy", "invalid deploy config, defaultDeploymentMode is required")
+    if mode not in DEPLOYMENT_MODES:
+        raise _ConfigError("deploy", "invalid deployment mode. Supported modes are Knative, Standard and ModelMesh")
+    strategy = d.obj("deploymentRolloutStrategy") or {}
+    rollout = strategy.get("defaultRollout")
+    if rollout is not None and not isinstance(rollout, dict):
+        raise _ConfigError("deploy", "invalid deploy config: deploymentRolloutStrategy.defaultRollout must be an object")
+    roll = _Section({"deploy": rollout or {}}, "deploy")
+    return DeployConfig(default_deployment_mode=DEPLOYMENT_MODES[mode], max_surge=roll.str("maxSurge"),
+                        max_unavailable=roll.str("maxUnavailable"), has_default_rollout=rollout is not None)
 
 
-def _ingress(sections: dict, doc: Document) -> tuple[IngressConfig, list[Diagnostic]]:
-    if "ingress" not in sections:
-        return IngressConfig(), []
-    i = sections["ingress"] or {}
-    if not i.get("ingressGateway"):
-        return IngressConfig(), [error(BAD_CONFIG, "invalid ingress config - ingressGateway is required",
-                                       **doc.where(("data", "ingress")))]
+def _ingress(i: _Section) -> IngressConfig:
+    if not i.present:
+        return IngressConfig()
+    if not i.str("ingressGateway"):
+        raise _ConfigError("ingress", "invalid ingress config - ingressGateway is required")
     return IngressConfig(
-        enable_gateway_api=bool(i.get("enableGatewayApi", False)),
-        kserve_ingress_gateway=str(i.get("kserveIngressGateway") or ""),
-        ingress_gateway=str(i["ingressGateway"]),
-        ingress_domain=str(i.get("ingressDomain") or DEFAULT_INGRESS_DOMAIN),
-        ingress_class_name=i.get("ingressClassName") or None,
-        domain_template=str(i.get("domainTemplate") or DEFAULT_DOMAIN_TEMPLATE),
-        url_scheme=str(i.get("urlScheme") or DEFAULT_URL_SCHEME),
-        disable_ingress_creation=bool(i.get("disableIngressCreation", False)),
-        disable_http_route_timeout=bool(i.get("disableHTTPRouteTimeout", False)),
-        path_template=str(i.get("pathTemplate") or ""),
-        additional_ingress_domains=tuple(i.get("additionalIngressDomains") or ()),
-    ), []
+        enable_gateway_api=i.bool("enableGatewayApi"), kserve_ingress_gateway=i.str("kserveIngressGateway"),
+        ingress_gateway=i.str("ingressGateway"),
+        ingress_domain=i.str("ingressDomain") or DEFAULT_INGRESS_DOMAIN,
+        ingress_class_name=i.str("ingressClassName") or None,
+        domain_template=i.str("domainTemplate") or DEFAULT_DOMAIN_TEMPLATE,
+        url_scheme=i.str("urlScheme") or DEFAULT_URL_SCHEME,
+        disable_ingress_creation=i.bool("disableIngressCreation"),
+        disable_http_route_timeout=i.bool("disableHTTPRouteTimeout"),
+        path_template=i.str("pathTemplate"),
+        additional_ingress_domains=i.list("additionalIngressDomains"),
+    )

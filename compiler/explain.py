@@ -85,13 +85,19 @@ def _component_text(res: Resolution) -> list[str]:
     legacy = f" (from the legacy predictor.{comp.legacy} form)" if comp.legacy else ""
     out.append(f"    model format {comp.format}{legacy}; protocol {_protocol_text(res)}")
     if len(res.candidates) > 1:
-        out.append(f"    candidates, best first: {', '.join(rt.name for rt in res.candidates)}")
+        out.append(f"    candidates, best first: {', '.join(_name(rt) for rt in res.candidates)}")
     out += _passed_over_text(res)
     for d in res.diagnostics:
         out.append(f"    {d.severity.value} {d.code}: {d.message}")
         if d.hint:
             out.append(f"      hint: {d.hint}")
     return out
+
+
+def _name(rt) -> str:
+    """A runtime's name in lists: namespace/name for a ServingRuntime, so it never reads like the
+    ClusterServingRuntime of the same name."""
+    return rt.name if rt.cluster else f"{rt.namespace}/{rt.name}"
 
 
 def _passed_over_text(res: Resolution) -> list[str]:
@@ -101,14 +107,14 @@ def _passed_over_text(res: Resolution) -> list[str]:
     shown = []
     for p in res.passed_over:
         if p.reason in folded and not p.detail.startswith("lists format"):
-            folded[p.reason].append(p.runtime.name)
+            folded[p.reason].append(_name(p.runtime))
         else:
             shown.append(p)
     out = []
     if shown:
-        width = max(len(p.runtime.name) for p in shown)
+        width = max(len(_name(p.runtime)) for p in shown)
         out.append("    passed over:")
-        out += [f"      {p.runtime.name.ljust(width)}  {p.reason}: {p.detail}" for p in shown]
+        out += [f"      {_name(p.runtime).ljust(width)}  {p.reason}: {p.detail}" for p in shown]
     if folded[FORMAT]:
         out.append(f"    do not list format {res.component.format.name} ({len(folded[FORMAT])}): "
                    f"{', '.join(folded[FORMAT])}")

@@ -313,11 +313,8 @@ def _oci(uri: str) -> tuple[str, str, bool]:
 
 
 def _config_oci_mode(ctx: ExpandContext) -> str:
-    """types.ResolveOciModelMode: ociModelMode, else "modelcar" when enableModelcar, else ""."""
-    explicit = getattr(ctx.config.storage_initializer, "oci_model_mode", "") or ""
-    if explicit:
-        return explicit
-    return "modelcar" if ctx.config.storage_initializer.enable_modelcar else ""
+    """types.ResolveOciModelMode, resolved when the configuration is read (config.py)."""
+    return ctx.config.storage_initializer.oci_model_mode
 
 
 def _inject_oci(pod_spec: dict, uri: str, mode: str, config_mode: str, ctx: ExpandContext, namespace: str,

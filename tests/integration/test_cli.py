@@ -262,7 +262,8 @@ def test_explain_mentions_every_inference_service_and_why():
     assert proc.returncode == 0, proc.stderr
     for namespace, name in services:
         assert f"InferenceService {namespace}/{name} " in proc.stdout, (namespace, name)
-    for word in ("auto-selected", "explicit", "passed over", "format:", "protocol:", "not named:"):
+    for word in ("auto-selected", "explicit", "passed over", "do not list format", "protocol:",
+                 "no autoSelect:", "not considered, because the model names its runtime"):
         assert word in proc.stdout, word
     assert "error" not in proc.stdout
 
@@ -317,13 +318,14 @@ def test_explain_names_every_reason(tmp_path):
     _clean(proc)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "ServingRuntime rt-winner in namespace ml, auto-selected" in proc.stdout
-    lines = {line.split()[0]: line for line in proc.stdout.splitlines()[3:] if line.startswith("      rt-")}
+    lines = {line.split()[0]: line for line in proc.stdout.splitlines()[3:] if line.startswith("      ml/rt-")}
     expected = {"rt-lower": "ranked below", "rt-disabled": "disabled", "rt-multimodel": "multiModel",
-                "rt-format": "format", "rt-noauto": "no autoSelect", "rt-version": "version",
-                "rt-protocol": "protocol"}
+                "rt-noauto": "no autoSelect", "rt-version": "version", "rt-protocol": "protocol"}
     for runtime, reason in expected.items():
-        assert runtime in lines, proc.stdout
-        assert lines[runtime].split(None, 1)[1].startswith(reason + ":"), lines[runtime]
+        assert f"ml/{runtime}" in lines, proc.stdout
+        assert lines[f"ml/{runtime}"].split(None, 1)[1].startswith(reason + ":"), lines[f"ml/{runtime}"]
+    # runtimes that never list the model's format are folded into one line, still each named
+    assert "    do not list format sklearn (1): ml/rt-format" in proc.stdout.splitlines()
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -173,7 +173,7 @@ def test_oci_modelcar():
 
 
 def without_modelcar() -> ExpandContext:
-    si = dataclasses.replace(BUILTIN.storage_initializer, enable_modelcar=False)
+    si = dataclasses.replace(BUILTIN.storage_initializer, enable_modelcar=False, oci_model_mode="")
     return dataclasses.replace(CTX, config=dataclasses.replace(BUILTIN, storage_initializer=si))
 
 
