@@ -27,6 +27,7 @@ NO_IMPLEMENTATION = "KSC231"
 MULTI_NODE = "KSC232"
 DEPLOYMENT_MODE = "KSC233"
 ART_EXPLAINER = "KSC234"
+CANARY = "KSC235"
 
 # The legacy framework blocks of PredictorSpec, in KServe's order (spec §3).
 FRAMEWORKS = ("sklearn", "xgboost", "tensorflow", "pytorch", "triton", "onnx", "pmml", "lightgbm",
@@ -45,7 +46,7 @@ HOST_TOOL_ANNOTATIONS = ("config.kubernetes.io/", "internal.config.kubernetes.io
 COMPONENT_EXTENSION_FIELDS = {
     "minReplicas", "maxReplicas", "scaleTarget", "scaleMetric", "scaleMetricType", "autoScaling",
     "containerConcurrency", "timeout", "canaryTrafficPercent", "logger", "batcher", "labels", "annotations",
-    "deploymentStrategy", "storageUris", "workerSpec", "name", "model", "art", *FRAMEWORKS,
+    "deploymentStrategy", "storageUris", "workerSpec", "name", "model", "art", "storageContainerName", *FRAMEWORKS,
 }
 
 
@@ -173,6 +174,12 @@ def inference_service_from(doc: Document, *, default_namespace: str
     spec = copy.deepcopy(doc.data.get("spec")) if isinstance(doc.data.get("spec"), dict) else {}
     predictor = spec.get("predictor") if isinstance(spec.get("predictor"), dict) else {}
     components: list[Component] = []
+    if spec.get("canary"):
+        # v0.20's canary predictors get Deployments of their own in Standard mode; we do not make them,
+        # and emitting the stable predictor alone would decide the traffic split silently.
+        return None, [error(CANARY, "canary predictors (spec.canary) are not supported by kserve-compiler",
+                            **doc.where(("spec", "canary")),
+                            hint="deploy this InferenceService with KServe directly, or remove spec.canary")]
     pred, pred_diags = _predictor(doc, predictor)
     diags += pred_diags
     if pred is None:

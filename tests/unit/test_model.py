@@ -413,3 +413,21 @@ def test_runtime_label_in_namespace() -> None:
         spec: {containers: []}
         """)
     assert rt.label == "ServingRuntime r in namespace team"
+
+
+def test_canary_predictors_are_refused_not_dropped():
+    doc = load_text("""\
+apiVersion: serving.kserve.io/v1beta1
+kind: InferenceService
+metadata: {name: iris}
+spec:
+  predictor:
+    model: {modelFormat: {name: sklearn}, storageUri: "gs://a/b"}
+  canary:
+    - trafficPercent: 10
+      predictor:
+        model: {modelFormat: {name: sklearn}, storageUri: "gs://a/c"}
+""", "isvc.yaml").documents[0]
+    isvc, diags = model.inference_service_from(doc, default_namespace="default")
+    assert isvc is None
+    assert [(d.code, d.line, d.column) for d in diags] == [(model.CANARY, 7, 3)]
