@@ -15,6 +15,19 @@ from click.testing import CliRunner
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
 
+# The smallest InferenceService that compiles: sklearn, auto-selected, a gs:// model.
+ISVC = """\
+apiVersion: serving.kserve.io/v1beta1
+kind: InferenceService
+metadata:
+  name: iris
+spec:
+  predictor:
+    model:
+      modelFormat: {name: sklearn}
+      storageUri: gs://kfserving-examples/models/sklearn/1.0/model
+"""
+
 
 def in_ci() -> bool:
     return bool(os.environ.get("CI"))

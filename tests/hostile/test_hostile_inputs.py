@@ -12,19 +12,8 @@ from typing import Callable
 
 import pytest
 
-from conftest import run_entry_point
+from conftest import ISVC, run_entry_point
 
-ISVC = """\
-apiVersion: serving.kserve.io/v1beta1
-kind: InferenceService
-metadata:
-  name: iris
-spec:
-  predictor:
-    model:
-      modelFormat: {name: sklearn}
-      storageUri: gs://kfserving-examples/models/sklearn/1.0/model
-"""
 
 HEAD = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n"
 

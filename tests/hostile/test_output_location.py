@@ -13,21 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_entry_point
+from conftest import ISVC, run_entry_point
 
 EXE = str(Path(sys.executable).parent / "kserve-compiler")
 
-ISVC = """\
-apiVersion: serving.kserve.io/v1beta1
-kind: InferenceService
-metadata:
-  name: iris
-spec:
-  predictor:
-    model:
-      modelFormat: {name: sklearn}
-      storageUri: gs://kfserving-examples/models/sklearn/1.0/model
-"""
 
 
 @pytest.fixture

@@ -13,22 +13,11 @@ from xml.etree import ElementTree
 import pytest
 import yaml
 
-from conftest import EXAMPLES, run_entry_point
+from conftest import EXAMPLES, ISVC, run_entry_point
 
 COMMANDS = ("build", "validate", "explain", "catalog", "krm", "kustomize-plugin")
 REPO_SRC = EXAMPLES / "repo"
 
-ISVC = """\
-apiVersion: serving.kserve.io/v1beta1
-kind: InferenceService
-metadata:
-  name: iris
-spec:
-  predictor:
-    model:
-      modelFormat: {name: sklearn}
-      storageUri: gs://kfserving-examples/models/sklearn/1.0/model
-"""
 
 
 def _clean(proc: subprocess.CompletedProcess) -> None:
