@@ -8,12 +8,12 @@ protocol defaults for triton/vLLM/legacy blocks are set. Pure: data in, data and
 
 from __future__ import annotations
 
-import copy
 import json
 from dataclasses import dataclass, field
 
 from compiler.diagnostics import Diagnostic, error, notice, warning
 from compiler.document import Document
+from compiler.plain import clone
 
 KSERVE_GROUP = "serving.kserve.io"
 ISVC_API = "serving.kserve.io/v1beta1"
@@ -171,7 +171,7 @@ def inference_service_from(doc: Document, *, default_namespace: str
                            ) -> tuple[InferenceService | None, list[Diagnostic]]:
     """Apply KServe's defaulting webhook to one InferenceService document."""
     diags: list[Diagnostic] = []
-    spec = copy.deepcopy(doc.data.get("spec")) if isinstance(doc.data.get("spec"), dict) else {}
+    spec = clone(doc.data.get("spec")) if isinstance(doc.data.get("spec"), dict) else {}
     predictor = spec.get("predictor") if isinstance(spec.get("predictor"), dict) else {}
     components: list[Component] = []
     if spec.get("canary"):
@@ -248,7 +248,7 @@ def _predictor(doc: Document, predictor: dict) -> tuple[Component | None, list[D
 
 def _legacy_model(key: str, block: dict) -> dict:
     """v0.20's mapping: the block's fields carried over, the format set, no runtime named (spec §3)."""
-    model = {"modelFormat": {"name": key}, **copy.deepcopy(block)}
+    model = {"modelFormat": {"name": key}, **clone(block)}
     if key in V2_FRAMEWORKS and block.get("protocolVersion") is None:
         model["protocolVersion"] = "v2"
     return model
@@ -267,7 +267,7 @@ def _legacy_notice(doc: Document, key: str, model: dict) -> Diagnostic:
 def _custom_component(part: dict, kind: str) -> dict:
     """Custom components (spec §3): the first container is named kserve-container for a transformer or
     explainer always, for a predictor when it is the only one or has no name."""
-    spec = copy.deepcopy(part)
+    spec = clone(part)
     containers = spec.get("containers")
     if isinstance(containers, list) and containers and isinstance(containers[0], dict):
         first = containers[0]

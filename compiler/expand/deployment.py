@@ -4,10 +4,10 @@ createRawDefaultDeployment, setDefaultPodSpec, setDefaultDeploymentSpec, applyRo
 
 from __future__ import annotations
 
-import copy
 
 from compiler.config import Config
 from compiler.expand.metadata import ComponentMeta, ordered
+from compiler.plain import clone
 
 AUTOSCALER_CLASS = "serving.kserve.io/autoscalerClass"
 PROBED_CONTAINERS = ("kserve-container", "transformer-container")
@@ -43,7 +43,7 @@ def build(meta: ComponentMeta, pod_spec: dict, component_spec: dict, config: Con
     if isinstance(strategy, dict):
         # The user's strategy replaces setDefaultDeploymentSpec entirely: no revisionHistoryLimit or
         # progressDeadlineSeconds from KServe (the API server fills them).
-        spec["strategy"] = _strategy(copy.deepcopy(strategy))
+        spec["strategy"] = _strategy(clone(strategy))
     else:
         spec["strategy"] = _rollout(config)
         spec["revisionHistoryLimit"] = 10
@@ -80,7 +80,7 @@ def _rollout(config: Config) -> dict:
 
 def default_pod_spec(pod_spec: dict) -> dict:
     """setDefaultPodSpec, each default only where unset, on a copy; then Kubernetes' field order."""
-    spec = copy.deepcopy(pod_spec)
+    spec = clone(pod_spec)
     for key, value in (("dnsPolicy", "ClusterFirst"), ("restartPolicy", "Always"),
                        ("schedulerName", "default-scheduler")):
         if not spec.get(key):                      # Go tests == "": an empty string is unset too

@@ -20,7 +20,8 @@ Pure: dicts in, new dicts out; inputs are never modified.
 
 from __future__ import annotations
 
-import copy
+from compiler.plain import clone
+
 
 # Fields whose zero value Go's encoding/json keeps: fields without `omitempty`, and pointer fields
 # (k8s.io/api/core/v1 types.go). Every other "", 0, false or [] in a container is dropped.
@@ -74,11 +75,11 @@ def merge_pod_fields(runtime_fields: dict, component_fields: dict) -> dict:
     """MergePodSpec: the runtime's pod fields (only RUNTIME_POD_FIELDS are read) with the component's
     pod fields strategic-merged on top (maps by key, volumes and imagePullSecrets by name, tolerations
     replaced)."""
-    original = {k: copy.deepcopy(runtime_fields[k]) for k in RUNTIME_POD_FIELDS
+    original = {k: clone(runtime_fields[k]) for k in RUNTIME_POD_FIELDS
                 if k in runtime_fields and not _go_empty(runtime_fields[k], k)}
     patch = {k: v for k, v in component_fields.items()
              if not (k in RUNTIME_POD_FIELDS and _go_empty(v, k))}
-    return _merge_map(original, copy.deepcopy(patch), POD_LISTS)
+    return _merge_map(original, clone(patch), POD_LISTS)
 
 
 def volume_source_conflicts(volumes: list) -> list[str]:
@@ -95,16 +96,16 @@ def volume_source_conflicts(volumes: list) -> list[str]:
 
 
 def _merge_map(original: dict, patch: dict, lists: dict) -> dict:
-    out = copy.deepcopy(original)
+    out = clone(original)
     for key, value in patch.items():
         if key not in out:
-            out[key] = copy.deepcopy(value)  # absent from the original: the patch value as it is
+            out[key] = clone(value)  # absent from the original: the patch value as it is
         elif key in lists and isinstance(out[key], list) and isinstance(value, list):
             out[key] = _merge_list(out[key], value, lists[key], _ITEM_SCHEMA.get(key, {}))
         elif isinstance(out[key], dict) and isinstance(value, dict):
             out[key] = _merge_map(out[key], value, {})
         else:
-            out[key] = copy.deepcopy(value)
+            out[key] = clone(value)
     return out
 
 
@@ -114,13 +115,13 @@ def _merge_list(original: list, patch: list, key: str, item_lists: dict) -> list
     for item in (*original, *patch):
         if not isinstance(item, dict) or key not in item:
             raise MergeError(f"a list element has no merge key {key!r}: {item!r}")
-    merged = [copy.deepcopy(item) for item in original]
+    merged = [clone(item) for item in original]
     for item in patch:  # mergeSliceWithoutSpecialElements
         i = _index(merged, item, key)
         if i >= 0:
             merged[i] = _merge_map(merged[i], item, item_lists)
         else:
-            merged.append(copy.deepcopy(item))
+            merged.append(clone(item))
     in_patch = [m for m in merged if _index(patch, m, key) >= 0]
     server_only = [m for m in merged if _index(patch, m, key) < 0]
     in_patch.sort(key=lambda m: _index(patch, m, key))

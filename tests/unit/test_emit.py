@@ -586,3 +586,12 @@ def test_full_and_read_only_file_systems(tmp_path):
     assert report["full"][0] == "KSC605" and "the disk is full" in report["full"][1]
     assert report["readonly"][0] == "KSC605" and "read-only" in report["readonly"][1]
     assert report["full_intact"] and report["ro_intact"] and report["siblings"] == []
+
+
+def test_parallel_dump_is_the_serial_dump_in_order(monkeypatch):
+    outputs = [emit.Output({"apiVersion": "v1", "kind": "ConfigMap",
+                            "metadata": {"name": f"cm-{i:04d}", "namespace": "ns"}, "data": {"k": str(i)}},
+                           False, True) for i in range(300)]
+    serial = [emit.dump(o.obj, generated=True) for o in outputs]
+    monkeypatch.setattr(emit, "PARALLEL_MIN", 10)
+    assert emit.dump_many(outputs) == serial
