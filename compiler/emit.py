@@ -17,6 +17,7 @@ It can never clash with a namespace: `_` is not allowed in a DNS label.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import multiprocessing
 import os
@@ -191,11 +192,13 @@ def dump_many(outputs: list[Output]) -> list[str]:
     step = -(-len(outputs) // (workers * 4))
     chunks = [(start, min(start + step, len(outputs))) for start in range(0, len(outputs), step)]
     _PENDING = outputs
+    gc.freeze()  # the workers' collector then never walks (and copies) the parent's heap
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             parts = pool.map(_dump_slice, chunks, chunksize=1)
     finally:
         _PENDING = []
+        gc.unfreeze()
     return [text for part in parts for text in part]
 
 
