@@ -11,10 +11,11 @@ built-in one entirely. The one deliberate difference of the built-in copy: `defa
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 
 from compiler import KSERVE_VERSION
-from compiler.diagnostics import Diagnostic, error
+from compiler.diagnostics import Diagnostic, error, warning
 from compiler.document import Document
 
 CONFIG_NAME = "inferenceservice-config"
@@ -23,6 +24,7 @@ CONFIG_NAME = "inferenceservice-config"
 BAD_JSON = "KSC010"
 BAD_CONFIG = "KSC011"
 TWO_CONFIGS = "KSC012"
+ROLLOUT_NOT_PERCENT = "KSC014"
 
 # The ingress fields KServe fills whether or not the key is present (configmap.go NewIngressConfig).
 DEFAULT_DOMAIN_TEMPLATE = "{{ .Name }}-{{ .Namespace }}.{{ .IngressDomain }}"
@@ -135,9 +137,23 @@ def from_configmap(doc: Document) -> tuple[Config | None, list[Diagnostic]]:
     if diags:
         return None, diags
     try:
-        return _read(sections, doc), []
+        cfg = _read(sections, doc)
     except _ConfigError as exc:
         return None, [error(BAD_CONFIG, exc.message, **doc.where(("data", exc.key)))]
+    return cfg, _rollout_warnings(cfg, doc)
+
+
+def _rollout_warnings(cfg: Config, doc: Document) -> list[Diagnostic]:
+    """KServe copies defaultRollout values into the Deployment as strings, and the API server accepts a
+    string maxSurge/maxUnavailable only as a percentage: "1" makes every Deployment fail to apply."""
+    out = []
+    for key, value in (("maxSurge", cfg.deploy.max_surge), ("maxUnavailable", cfg.deploy.max_unavailable)):
+        if value and not re.fullmatch(r"\d+%", value):
+            out.append(warning(ROLLOUT_NOT_PERCENT, f'deploymentRolloutStrategy.defaultRollout.{key} "{value}" is '
+                               "not a percentage: KServe writes it into each Deployment as a string, which the API "
+                               "server rejects", **doc.where(("data", "deploy")),
+                               hint=f'use a percentage such as "{value}%" or "25%"'))
+    return out
 
 
 class _ConfigError(Exception):

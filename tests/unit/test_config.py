@@ -77,3 +77,11 @@ def test_rollout_keys_are_read():
     cfg, _ = read({"deploy": {"defaultDeploymentMode": "Standard", "deploymentRolloutStrategy": {
         "defaultRollout": {"maxSurge": "50%", "maxUnavailable": "0%"}}}})
     assert (cfg.deploy.max_surge, cfg.deploy.max_unavailable, cfg.deploy.has_default_rollout) == ("50%", "0%", True)
+
+
+def test_a_rollout_value_the_api_server_rejects_is_warned():
+    cfg, diags = read({"deploy": {"defaultDeploymentMode": "Standard", "deploymentRolloutStrategy": {
+        "defaultRollout": {"maxSurge": "1", "maxUnavailable": "0%"}}}})
+    assert cfg.deploy.max_surge == "1"  # written as KServe writes it; the warning says what happens next
+    assert [(d.code, d.severity.value) for d in diags] == [(config.ROLLOUT_NOT_PERCENT, "warning")]
+    assert 'maxSurge "1" is not a percentage' in diags[0].message
