@@ -163,7 +163,7 @@ def _report(result, opts: dict, *, to_stdout: bool) -> None:
     summary = Summary.of(diags)
     fmt = _format(opts.get("fmt"))
     context = ReportContext(objects=[InputObject(d.file, d.ref, d.index) for d in result.documents],
-                            strict=_strict(opts))
+                            strict=_strict(opts), configuration=result.config.source)
     text = REPORTERS[fmt if to_stdout else "text"](diags, summary, context=context)
     click.echo(text, nl=False, err=not to_stdout)
     if opts.get("report_file"):

@@ -36,6 +36,7 @@ class ReportContext:
     strict: bool = False                  # --strict: JUnit counts warnings as failures too
     information_uri: str | None = None    # SARIF tool.driver.informationUri (the project's home page)
     rule_descriptions: dict[str, str] | None = None  # code -> one-line description (SARIF rules)
+    configuration: str | None = None      # which inferenceservice-config was used, and where it came from
 
 
 DEFAULT_CONTEXT = ReportContext()

@@ -330,6 +330,7 @@ def test_validate_json_parses(tmp_path):
     assert report["summary"]["errors"] >= 1
     assert any(d["file"] == "isvc.yaml" and d["code"].startswith("KSC2") and d["line"] == 10
                for d in report["diagnostics"])
+    assert report["configuration"].startswith("built-in (KServe v0.20.0")  # spec §0.2: which config was used
 
 
 def test_validate_json_on_examples_parses():
