@@ -28,6 +28,7 @@ DUPLICATE_CONTAINER = "KSC422"
 RENAMED_CONTAINER = "KSC423"
 VOLUME_CONFLICT = "KSC424"
 ENV_CONFLICT = "KSC425"
+PROBE_WITHOUT_PORT = "KSC426"
 
 TRANSFORMER_CONTAINER = "transformer-container"
 ISVC_NAME_ENV = "INFERENCE_SERVICE_NAME"
@@ -66,11 +67,32 @@ def build_pod(res: Resolution, isvc_meta: dict, ctx: ExpandContext) -> PodResult
         pod, added, diags, uri = _transformer_or_explainer(res, isvc_meta, ctx)
     if any(d.severity.value == "error" for d in diags):
         return PodResult(spec=pod, annotations=added, diagnostics=diags)
+    diags += _probes_without_port(res, pod)
+    if any(d.severity.value == "error" for d in diags):
+        return PodResult(spec=pod, annotations=added, diagnostics=diags)
     if not ctx.config.auto_mount_service_account_token:
         pod.setdefault("automountServiceAccountToken", False)  # disableAutomountServiceAccountToken
     if uri is not None:
         diags += _storage(res, isvc_meta, ctx, pod, uri, added)
     return PodResult(spec=pod, annotations=added, diagnostics=diags)
+
+
+def _probes_without_port(res: Resolution, pod: dict) -> list[Diagnostic]:
+    """KServe's CRD lets a probe leave out its port (Knative fills it in); in Standard mode nothing does,
+    so the API server would reject the Deployment. Said here, as the user's problem, not left to check."""
+    out = []
+    for container in pod.get("containers") or []:
+        for probe_name in ("readinessProbe", "livenessProbe", "startupProbe"):
+            probe = container.get(probe_name) if isinstance(container, dict) else None
+            for handler in ("httpGet", "tcpSocket", "grpc"):
+                action = probe.get(handler) if isinstance(probe, dict) else None
+                if isinstance(action, dict) and action.get("port") in (None, "", 0):
+                    out.append(error(PROBE_WITHOUT_PORT, f"{probe_name}.{handler} of container {container.get('name')} "
+                                     "has no port: in Standard mode nothing fills it in (Knative did), so Kubernetes "
+                                     "would reject the Deployment", **res.isvc.doc.where(res.component.model_path
+                                                                                         or res.component.path),
+                                     hint=f"set {probe_name}.{handler}.port (8080 for KServe's own servers)"))
+    return out
 
 
 # ---------------------------------------------------------------------------------------------------

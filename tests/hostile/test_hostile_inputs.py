@@ -307,3 +307,13 @@ def test_build_stream_with_bad_input_prints_nothing_on_stdout(tmp_path):
     assert proc.returncode == 1
     assert proc.stdout == ""
     assert "src/bad.yaml:7:3: error KSC102: " in proc.stderr
+
+
+def test_probe_without_port_is_the_users_error_not_our_bug(tmp_path):
+    """KServe's CRD accepts a probe without a port (Knative fills it in); a raw Deployment cannot have
+    one, so the build fails with exit 1 and a message about the input, never exit 3."""
+    (tmp_path / "isvc.yaml").write_text(ISVC + "      readinessProbe:\n        httpGet:\n          path: /ready\n")
+    proc = run_entry_point("build", "isvc.yaml", "-o", "out", cwd=tmp_path)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert proc.stdout.startswith("isvc.yaml:7:5: error KSC426: readinessProbe.httpGet of container kserve-container")
+    assert not (tmp_path / "out").exists()
