@@ -326,8 +326,27 @@ class _Run:
         return any(d.severity is Severity.ERROR and d.code.startswith("KSC5") for d in self.diagnostics)
 
 
+# A configuration error raised inside compile() names a command-line flag; in KRM it is a functionConfig key.
+_FLAG_KEYS = {"--catalog": "catalog", "--config": "config", "--kubernetes-version": "kubernetesVersion"}
+
+
+def _config_error(exc: UsageError, where: dict | None, section: str) -> Diagnostic:
+    message = exc.message
+    key = None
+    for flag, name in _FLAG_KEYS.items():
+        if flag in message:
+            message, key = message.replace(flag, name), name
+    if key is None and exc.code == "KSC031":  # the Kubernetes version, named without its flag
+        key = "kubernetesVersion"
+    place = dict(where or {"file": STDIN})
+    if key:
+        place["field"] = f"{section}.{key}"
+    return error(exc.code, message, hint=exc.hint, **place)
+
+
 def _compile(opts: Options, docs: list[Document | None], *, root: str | None, allow_empty: bool,
-             annotate: bool, diags: list[Diagnostic]) -> _Run:
+             annotate: bool, diags: list[Diagnostic], config_where: dict | None = None,
+             config_section: str = "spec") -> _Run:
     run = _Run(list(diags), strict=opts.strict)
     settings = pipeline.Settings(
         sources=tuple(_under(root, p) for p in opts.paths) or (".",), default_namespace=opts.default_namespace,
@@ -339,7 +358,7 @@ def _compile(opts: Options, docs: list[Document | None], *, root: str | None, al
         from_disk = _load_paths(settings, run.diagnostics) if opts.paths else []
         result = pipeline.compile(settings, documents=from_disk + items)
     except UsageError as exc:
-        run.diagnostics.append(error(exc.code, exc.message, hint=exc.hint))
+        run.diagnostics.append(_config_error(exc, config_where, config_section))
         return run
     except Exception as exc:  # noqa: BLE001 - stdout must still be a ResourceList; exit 3 says "our bug"
         run.diagnostics.append(error(INTERNAL, f"internal error: {type(exc).__name__}: {exc}",
@@ -440,7 +459,9 @@ def run(stdin: bytes, stdout: IO[str], stderr: IO[str]) -> int:
     if has_errors(opt_diags):
         return _finish(_Run(opt_diags), items, stdout, stderr)
     docs, item_diags = _documents(items, _item_positions(rl.positions), _Disk())
-    krm_run = _compile(opts, docs, root=None, allow_empty=True, annotate=True, diags=opt_diags + item_diags)
+    section = "data" if isinstance(function_config, dict) and function_config.get("kind") == "ConfigMap" else "spec"
+    krm_run = _compile(opts, docs, root=None, allow_empty=True, annotate=True, diags=opt_diags + item_diags,
+                       config_where=_config_where(function_config), config_section=section)
     if krm_run.failed or krm_run.internal_error:
         return _finish(krm_run, items, stdout, stderr)
     return _finish(krm_run, _echo(items, docs), stdout, stderr, generated=krm_run.new)

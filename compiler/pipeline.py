@@ -24,6 +24,7 @@ NOT_COMPILED = "KSC116"
 UNKNOWN_KIND = "KSC117"
 CATALOG_OVERRIDE = "KSC118"
 PREVIOUS_OUTPUT = "KSC119"
+BAD_OBJECT_NAME = "KSC120"
 CONFIG_NOT_STANDARD = "KSC013"
 EMPTY = "KSC608"
 INTERNAL = "KSC500"
@@ -179,6 +180,10 @@ def _classify(docs: list[Document], settings: Settings, result: Result) -> tuple
             continue
         else:
             target = passthrough
+            problem = _unnamed(doc)
+            if problem:
+                result.diagnostics.append(problem)
+                continue
             if kinds.group_of(doc.api_version) == model.KSERVE_GROUP:
                 result.diagnostics.append(warning(NOT_COMPILED, f"{doc.kind} is not compiled by kserve-compiler; "
                                                   "it is passed through unchanged", **doc.where()))
@@ -194,6 +199,19 @@ def _classify(docs: list[Document], settings: Settings, result: Result) -> tuple
         seen[key] = doc
         target.append(doc)
     return consumed, passthrough
+
+
+def _unnamed(doc: Document) -> Diagnostic | None:
+    """What every kind's API refuses: metadata that is not a mapping, or a name that cannot be a path
+    segment (ValidatePathSegmentName, the loosest of Kubernetes' name rules)."""
+    meta = doc.data.get("metadata")
+    name = meta.get("name") if isinstance(meta, dict) else None
+    if isinstance(name, str) and name and name not in (".", "..") and "/" not in name and "%" not in name:
+        return None
+    what = "metadata is not a mapping" if not isinstance(meta, dict) else f"metadata.name {name!r} is not a name"
+    return error(BAD_OBJECT_NAME, f"{doc.kind}: {what}; the API server would refuse this object",
+                 **doc.where(("metadata", "name") if isinstance(meta, dict) and "name" in meta else ("metadata",)),
+                 hint="every object needs metadata.name: a non-empty string without '/' or '%'")
 
 
 def _documents_with_errors(docs: list[Document], diags: list[Diagnostic]) -> list[Document]:

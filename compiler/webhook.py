@@ -26,6 +26,7 @@ BLOCKED_ENV = "KSC218"
 STORAGE_URIS = "KSC219"
 HPA_METRICS = "KSC220"
 UNKNOWN_PROTOCOL = "KSC221"  # warning (also for runtimes)
+NO_IMPLEMENTATION = "KSC223"
 INVALID_NAME = "KSC205"      # shared with validate.py: names are the API server's rule
 
 AUTOSCALER_CLASS_ANNOTATION = "serving.kserve.io/autoscalerClass"
@@ -148,11 +149,22 @@ def inference_service_rules(doc: Document) -> list[Diagnostic]:
     for component in COMPONENTS:
         if isinstance(spec.get(component), dict):
             path = ("spec", component)
+            diags += _implementation(doc, spec[component], component, path)
             diags += _extension_rules(doc, spec[component], path)
             diags += _storage_uris(doc, spec[component], path)
             if hpa:
                 diags += _hpa_rules(doc, spec[component], path)
     return diags
+
+
+def _implementation(doc: Document, block: dict, component: str, path: tuple) -> list[Diagnostic]:
+    """validateExactlyOneImplementation: a transformer or explainer is its containers (or, for an
+    explainer, art); one with neither has nothing to run."""
+    if component == "predictor" or block.get("containers") or (component == "explainer" and "art" in block):
+        return []
+    spec_name = component.capitalize() + "Spec"
+    return [error(NO_IMPLEMENTATION, f"exactly one of [Custom] must be specified in {spec_name}",
+                  **doc.where(path), hint=f"give the {component} its containers, or remove spec.{component}")]
 
 
 def _autoscaler_class(doc: Document) -> list[Diagnostic]:

@@ -10,8 +10,10 @@ every error is a Diagnostic that names a file, and a line whenever the input had
   annotations pointing anywhere), whose stdout must still be one ResourceList;
 - `build -` through the CLI in-process, for the exit codes and the absence of tracebacks.
 
-Bounded for CI: the whole file takes well under a minute on two cores. KSC_FUZZ_EXAMPLES=N runs every test
-with N examples instead (e.g. KSC_FUZZ_EXAMPLES=20000 for an overnight run).
+Bounded for CI: the whole file takes well under a minute on two cores, and a failure is reported as found,
+unshrunk (with the blob that reproduces it), so a bug cannot turn into minutes of shrinking. For longer local
+runs: KSC_FUZZ_EXAMPLES=N runs every test with N examples (e.g. 20000 overnight); KSC_FUZZ_SHRINK=1 shrinks a
+failing example to a minimal one.
 """
 
 from __future__ import annotations
@@ -19,13 +21,15 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from unittest import mock
 
+import pytest
 import yaml
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "properties"))
@@ -39,22 +43,27 @@ from compiler.load import Limits, SourceFile, load_text, parse  # noqa: E402
 REPO = Path(__file__).resolve().parent.parent.parent
 FILE = "fuzz.yaml"
 _OVERRIDE = int(os.environ.get("KSC_FUZZ_EXAMPLES", "0"))
+_PHASES = tuple(Phase) if os.environ.get("KSC_FUZZ_SHRINK") else (Phase.explicit, Phase.reuse, Phase.generate)
 
 
 def fuzz(n: int) -> settings:
-    return settings(max_examples=_OVERRIDE or n, deadline=None, print_blob=True,
+    return settings(max_examples=_OVERRIDE or n, deadline=None, print_blob=True, phases=_PHASES,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                            HealthCheck.filter_too_much])
 
 
 # Errors that are about a whole file, not a place in it.
 WHOLE_FILE = {"KSC106"}  # larger than --max-file-bytes: never parsed, so no line to give
+# BUG (tests/hostile/test_security.py::test_unplaceable_name_is_reported_at_its_source): emit.layout's errors
+# (a name or namespace that cannot be a file or folder, two objects for one file) name the object but no file
+# or line. Remove this exemption when that test passes.
+KNOWN_UNPLACED = {"KSC601", "KSC602"}
 
 
 def assert_placed(diags, *, file: str = FILE) -> None:
     """Every error names a file; one in `file` (text with positions) names its line too."""
     for d in diags:
-        if d.severity is not Severity.ERROR:
+        if d.severity is not Severity.ERROR or d.code in KNOWN_UNPLACED:
             continue
         assert d.file, d
         if d.file == file and d.code not in WHOLE_FILE:
@@ -63,7 +72,8 @@ def assert_placed(diags, *, file: str = FILE) -> None:
 
 
 def assert_no_internal_error(diags) -> None:
-    assert not [d for d in diags if d.severity is Severity.ERROR and d.code.startswith("KSC5")], diags
+    internal = [d for d in diags if d.severity is Severity.ERROR and d.code.startswith("KSC5")]
+    assert internal == []
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -81,7 +91,7 @@ def _parse(raw: bytes, limits: Limits = Limits()) -> None:
         assert doc.positions.of_value(())[0] is not None
 
 
-@fuzz(400)
+@fuzz(2000)
 @given(st.binary(max_size=600))
 def test_parse_arbitrary_bytes(raw):
     _parse(raw)
@@ -89,13 +99,14 @@ def test_parse_arbitrary_bytes(raw):
 
 
 TOKENS = ["apiVersion: v1\n", "kind: ConfigMap\n", "metadata:\n", "  name: a\n", "- ", "-", ":", ": ", "\n", "  ",
-          "\t", "[", "]", "{", "}", ",", "&a ", "*a", "&b ", "*b", "<<: ", "<<", "? ", "!!str ", "!!python/name:os.system ",
+          "\t", "[", "]", "{", "}", ",", "&a ", "*a", "&b ", "*b", "<<: ", "<<", "? ", "!!str ",
+          "!!python/name:os.system ",
           "!custom ", "!!binary ", "!!timestamp ", "'", '"', "\\", "|", ">", "|-", "---\n", "...\n", "%YAML 1.1\n",
           "%TAG ! tag:x,2000:\n", "#", "key", "value", "0x1F", "1e3", ".inf", "~", "null", "yes", "2001-12-14",
           "é", "\u2028", "\x85", "\ufeff", "\x00", "\x1b", "\r\n", "{{.Name}}", "x" * 70]
 
 
-@fuzz(500)
+@fuzz(2000)
 @given(st.lists(st.sampled_from(TOKENS), max_size=60))
 def test_parse_yamlish_text(tokens):
     _parse("".join(tokens).encode("utf-8", "surrogatepass"))
@@ -131,7 +142,7 @@ def byte_mutations(draw) -> bytes:
     return bytes(data)
 
 
-@fuzz(400)
+@fuzz(2000)
 @given(byte_mutations())
 def test_parse_mutated_yaml(raw):
     _parse(raw)
@@ -140,7 +151,8 @@ def test_parse_mutated_yaml(raw):
 # ---------------------------------------------------------------------------------------------------
 # validate and the rest of the pipeline, over mutated documents
 
-ODD_VALUES = [None, True, False, 0, -1, 1, 2 ** 63, -(2 ** 70), 1.5, float("inf"), "", " ", "x" * 300, "0o17", "y", "1e3",
+ODD_VALUES = [None, True, False, 0, -1, 1, 2 ** 63, -(2 ** 70), 1.5, float("inf"), "", " ", "x" * 300, "0o17", "y",
+              "1e3",
               "2024-01-01", "{{.Name}}", "{{ call .X }}", "../..", "/etc/passwd", "UPPER", "é\u2028", "a/b", "-",
               "kserve-container", "sklearn", "v2", "s3://", "pvc://", "100m", "1Gi", [], {}, [None], [1, "a"],
               {"a": None}, {"name": 1}, [{"name": "kserve-container"}], {"limits": {"cpu": "lots"}}]
@@ -201,7 +213,7 @@ def mutated_repos(draw) -> list[dict]:
     return [draw(mutated(doc)) if i in which else doc for i, doc in enumerate(docs)]
 
 
-@fuzz(120)
+@fuzz(400)
 @given(mutated_repos())
 def test_build_of_mutated_documents(docs):
     text = yaml.safe_dump_all(docs, sort_keys=False)
@@ -255,7 +267,7 @@ def resource_lists(draw) -> bytes:
     return raw
 
 
-@fuzz(150)
+@fuzz(400)
 @given(resource_lists())
 def test_krm_over_mutated_resource_lists(raw):
     seen = []
@@ -268,14 +280,14 @@ def test_krm_over_mutated_resource_lists(raw):
     stdout, stderr = io.StringIO(), io.StringIO()
     with mock.patch.object(krm, "_report", report):
         code = krm.run(raw, stdout, stderr)
-    assert code in (0, 1), stderr.getvalue()
     assert_no_internal_error(seen)
+    assert code in (0, 1), stderr.getvalue()
     out = yaml.safe_load(stdout.getvalue())  # stdout is one ResourceList, whatever happened
     assert out["kind"] == "ResourceList" and isinstance(out["items"], list)
     if code == 1:
         assert [r for r in out.get("results") or [] if r["severity"] == "error"]
     for d in seen:
-        if d.severity is not Severity.ERROR:
+        if d.severity is not Severity.ERROR or d.code in KNOWN_UNPLACED:
             continue
         assert d.file, d  # "-" is the ResourceList on stdin
         if d.file == krm.STDIN and d.index is not None:
@@ -286,16 +298,69 @@ def test_krm_over_mutated_resource_lists(raw):
 # The CLI: `build -`
 
 
-@fuzz(80)
+@fuzz(250)
 @given(st.one_of(byte_mutations(), st.lists(st.sampled_from(TOKENS), max_size=40).map(lambda t: "".join(t).encode()),
                  mutated_repos().map(lambda docs: yaml.safe_dump_all(docs).encode())))
 def test_cli_build_stdin_never_crashes(raw):
     result = CliRunner().invoke(main, ["build", "-", "--allow-empty"], input=raw, catch_exceptions=False)
-    assert result.exit_code in (0, 1), result.stderr
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+    internal = [line for line in result.stderr.splitlines() if re.search(r"(^|\s)error KSC5", line)]
+    assert internal == []
+    assert result.exit_code in (0, 1), result.stderr
     if result.exit_code == 1:
         assert result.stdout == ""  # a failed build prints no objects
         # every error line of the report is placed: "-:LINE:COL: error KSCnnn" or a whole-input one
         for line in result.stderr.splitlines():
             if " error KSC" in line and line.startswith("-"):
                 assert line.startswith("-:"), line
+
+
+# ---------------------------------------------------------------------------------------------------
+# Bugs the fuzzers found
+
+
+@pytest.mark.parametrize("component", ["transformer: {}", "explainer: {}", "transformer: {containers: []}",
+                                       "transformer: {minReplicas: 1}"])
+def test_component_without_containers_is_an_input_error(component, tmp_path):
+    (tmp_path / "isvc.yaml").write_text(
+        "apiVersion: serving.kserve.io/v1beta1\nkind: InferenceService\nmetadata:\n  name: m\nspec:\n"
+        "  predictor:\n    containers:\n    - name: kserve-container\n      image: registry.acme.example/m:1\n"
+        f"  {component}\n")
+    runner = CliRunner()
+    validate = runner.invoke(main, ["validate", str(tmp_path / "isvc.yaml")])
+    build = runner.invoke(main, ["build", str(tmp_path / "isvc.yaml")])
+    assert build.exit_code == 1, build.stderr
+    assert validate.exit_code == 1, validate.stdout
+    assert re.search(r"isvc\.yaml:10:3: error KSC223: exactly one of \[Custom\]", validate.stdout), validate.stdout
+
+
+def test_krm_item_with_non_mapping_metadata_is_an_error():
+    iris = yaml.safe_load((REPO / "examples" / "repo" / "models" / "iris-sklearn.yaml").read_text())
+    rl = {"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList",
+          "items": [{"apiVersion": "v1", "kind": "Namespace", "metadata": "x"}, iris]}
+    stdout, stderr = io.StringIO(), io.StringIO()
+    code = krm.run(yaml.safe_dump(rl, sort_keys=False).encode(), stdout, stderr)  # the item is at line 4
+    out = yaml.safe_load(stdout.getvalue())
+    assert code == 1 and out["kind"] == "ResourceList"
+    assert re.search(r"<stdin>:6:3: error KSC120: Namespace: metadata is not a mapping", stderr.getvalue()), \
+        stderr.getvalue()
+
+
+@pytest.mark.parametrize("key, value", [("kubernetesVersion", "abc"), ("kubernetesVersion", "9.99"),
+                                        ("catalog", "no-such-folder"), ("config", "no-such-file.yaml")])
+def test_krm_bad_function_config_value_is_placed(key, value):
+    rl = {"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList",
+          "items": [yaml.safe_load((REPO / "examples" / "repo" / "models" / "iris-sklearn.yaml").read_text())],
+          "functionConfig": {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "f"}, "data": {key: value}}}
+    seen = []
+    original = krm._report
+
+    def report(run, stderr):
+        seen.extend(run.diagnostics)
+        original(run, stderr)
+
+    with mock.patch.object(krm, "_report", report):
+        code = krm.run(yaml.safe_dump(rl).encode(), io.StringIO(), io.StringIO())
+    errors = [d for d in seen if d.severity is Severity.ERROR]
+    assert code == 1 and errors
+    assert all(d.file and d.field == f"data.{key}" for d in errors), errors

@@ -123,6 +123,26 @@ def test_build_is_the_same_across_hash_seeds(repo):
         assert streams[0].decode() == cli("build", "src", cwd=tmp)[1]  # and the same as in-process
 
 
+def test_large_build_is_the_same_in_parallel_and_across_hash_seeds(tmp_path, monkeypatch):
+    """Past emit.PARALLEL_MIN objects the YAML is dumped by forked workers: the bytes are those of the serial
+    dump, and the same under any hash seed."""
+    generator = Path(__file__).resolve().parent.parent.parent / "bench" / "generate.py"
+    if not generator.exists():
+        pytest.skip("bench/generate.py is not in this checkout")
+    subprocess.run([sys.executable, str(generator), "--n", "520", "-o", str(tmp_path / "src")], check=True,
+                   capture_output=True, timeout=300)
+    trees = []
+    for seed in ("0", "97"):
+        proc = subprocess.run([str(EXE), "build", "src", "-o", f"out-{seed}"], cwd=tmp_path, capture_output=True,
+                              text=True, env={**os.environ, "PYTHONHASHSEED": seed}, timeout=300)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        trees.append(tree(tmp_path / f"out-{seed}"))
+    assert len(trees[0]) > getattr(emit, "PARALLEL_MIN", 2_000)  # the parallel path was taken
+    assert trees[1] == trees[0]
+    monkeypatch.setattr(emit, "PARALLEL_MIN", 10 ** 9, raising=False)  # serial
+    assert build_ok(tmp_path / "src", tmp_path / "out-serial") == trees[0]
+
+
 # ---------------------------------------------------------------------------------------------------
 # Idempotence
 
