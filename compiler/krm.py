@@ -348,6 +348,10 @@ def _compile(opts: Options, docs: list[Document | None], *, root: str | None, al
              annotate: bool, diags: list[Diagnostic], config_where: dict | None = None,
              config_section: str = "spec") -> _Run:
     run = _Run(list(diags), strict=opts.strict)
+    refused = _outside_root(opts, root, config_where, config_section)
+    if refused:
+        run.diagnostics += refused
+        return run
     settings = pipeline.Settings(
         sources=tuple(_under(root, p) for p in opts.paths) or (".",), default_namespace=opts.default_namespace,
         catalog=opts.catalog, config_file=_under(root, opts.config) if opts.config else None,
@@ -415,11 +419,28 @@ def _with_path(out: emit.Output, path: str) -> emit.Output:
     return emit.Output({**out.obj, "metadata": meta}, out.cluster_scoped, out.generated)
 
 
-def _under(root: str | None, path: str) -> str:
-    """A functionConfig path: relative to the kustomization root when kustomize names one, else cwd."""
-    if root is None or os.path.isabs(path):
-        return path
-    return os.path.relpath(os.path.join(root, path))
+def _under(root: str | None, path: str) -> str | None:
+    """A functionConfig path, relative to the kustomization root when kustomize names one, else to the
+    working directory; None when it is absolute or leaves that root. A package must not make us read
+    (and kpt then write into it) files from elsewhere: kustomize's LoadRestrictionsRootOnly, for us."""
+    base = os.path.realpath(root or os.getcwd())
+    if os.path.isabs(path):
+        return None
+    target = os.path.realpath(os.path.join(base, path))
+    if target != base and not target.startswith(base + os.sep):
+        return None
+    return os.path.relpath(target)
+
+
+def _outside_root(opts: Options, root: str | None, where: dict | None, section: str) -> list[Diagnostic]:
+    refused = [(key, value) for key, values in (("paths", opts.paths), ("config", [opts.config] if opts.config
+                                                                           else [])) for value in values
+               if _under(root, value) is None]
+    return [error(BAD_FUNCTION_CONFIG, f"{key} {value!r} is outside the {'kustomization' if root else 'package'} "
+                  "root; kserve-compiler reads only what is inside it", **{**(where or {"file": STDIN}),
+                                                                          "field": f"{section}.{key}"},
+                  hint="copy or link the sources into the root, or run `kserve-compiler build` on them instead")
+            for key, value in refused]
 
 
 def _load_paths(settings: pipeline.Settings, diags: list[Diagnostic]) -> list[Document]:
