@@ -60,11 +60,14 @@ def _source_options(f):
         click.option("--summary", "summary_file", metavar="FILE", type=click.Path(dir_okay=False),
                      help="Write a Markdown summary (components, runtimes, problems) to FILE, e.g. "
                           "$GITHUB_STEP_SUMMARY."),
-        click.option("--max-file-bytes", type=click.IntRange(1), default=None, help="Largest source file read."),
-        click.option("--max-depth", type=click.IntRange(1), default=None, help="Deepest YAML nesting accepted."),
+        click.option("--max-file-bytes", type=click.IntRange(1), default=None, help="Largest source file read (default 64 MiB)."),
+        click.option("--max-depth", type=click.IntRange(1), default=None, help="Deepest YAML nesting accepted (default 100)."),
         click.option("--max-nodes", type=click.IntRange(1), default=None,
-                     help="Most YAML nodes in one document, aliases expanded."),
-        click.option("--max-documents", type=click.IntRange(1), default=None, help="Most documents in one file."),
+                     help="Most YAML nodes in one document, aliases expanded (default 1,000,000)."),
+        click.option("--max-documents", type=click.IntRange(1), default=None, help="Most documents in one file (default 100,000)."),
+        click.option("--max-placeholder-bytes", type=click.IntRange(1), default=None,
+                     help="Most bytes a runtime value may expand to when its placeholders are filled "
+                          "(default 262,144)."),
     ]
     for option in reversed(options):
         f = option(f)
@@ -87,7 +90,9 @@ def _settings(opts: dict, **overrides):
         catalog=env["catalog"] or "builtin", config_file=env["config_file"], crds=opts.get("crds"),
         kubernetes_version=env["kubernetes_version"], excludes=tuple(opts.get("excludes") or ()),
         limits=limits, stdin=stdin, storage_injection=env.get("storage_injection") or "pod",
-        allow_empty=bool(env.get("allow_empty")), **overrides)
+        allow_empty=bool(env.get("allow_empty")),
+        max_placeholder_bytes=opts.get("max_placeholder_bytes") or pipeline.Settings.max_placeholder_bytes,
+        **overrides)
 
 
 def _env_options(opts: dict) -> dict:

@@ -221,7 +221,11 @@ class _Disk:
             return []
         if path not in self.files:
             full = self.root / rel
-            self.files[path] = load([SourceFile(full, path, path, True)]).documents if full.is_file() else []
+            try:
+                readable = full.is_file() and _under(str(self.root), path) is not None  # no symlink out
+            except OSError:  # a name too long, or otherwise not a path on this machine
+                readable = False
+            self.files[path] = load([SourceFile(full, path, path, True)]).documents if readable else []
         return self.files[path]
 
 

@@ -41,6 +41,7 @@ class Settings:
     excludes: tuple[str, ...] = ()
     skip: tuple[Path, ...] = ()            # folders a walk never enters (the -o target)
     limits: Limits = Limits()
+    max_placeholder_bytes: int = 256 * 1024  # one placeholder-bearing value, expanded (--max-placeholder-bytes)
     storage_injection: str = "pod"
     resolve: bool = True                   # validate without --resolve stops before resolution
     expand: bool = True                    # build: make the objects
@@ -271,7 +272,8 @@ def _expand(settings: Settings, catalog_docs: list[Document], consumed: list[Doc
             by_kind[doc.kind][(doc.namespace or settings.default_namespace, doc.name)] = doc.data
     ctx = ExpandContext(config=result.config, storage_containers=storage,
                         service_accounts=by_kind["ServiceAccount"], secrets=by_kind["Secret"],
-                        storage_injection=settings.storage_injection)
+                        storage_injection=settings.storage_injection,
+                        max_placeholder_bytes=settings.max_placeholder_bytes)
     generated: list[tuple[dict, Document]] = []
     by_isvc: dict[int, list[Resolution]] = {}
     for res in result.resolutions:

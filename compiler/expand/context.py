@@ -24,6 +24,9 @@ class ExpandContext:
     # "pod": write the storage initializer into the pod template (our default, spec §5);
     # "webhook": emit exactly KServe's controller output (the source-uri annotation, no init container).
     storage_injection: str = "pod"
+    # The most bytes one placeholder-bearing value may expand to (--max-placeholder-bytes): a 16 KiB
+    # annotation read a thousand times must not become a 16 MB Deployment.
+    max_placeholder_bytes: int = 256 * 1024
 
 
 @dataclass

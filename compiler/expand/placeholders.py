@@ -30,6 +30,7 @@ from compiler.diagnostics import Diagnostic, error, warning
 PLACEHOLDER_ERROR = "KSC401"
 MISSING_KEY = "KSC402"
 BREAKS_JSON = "KSC403"
+TOO_LARGE = "KSC404"
 
 FIELDS = {".Name": "name", ".Namespace": "namespace"}
 MAPS = {".Labels": ("labels", "label"), ".Annotations": ("annotations", "annotation")}
@@ -42,7 +43,8 @@ class _Unsupported(Exception):
     pass
 
 
-def render(value: str, meta: dict, *, runtime: str, container: str) -> tuple[str, list[Diagnostic]]:
+def render(value: str, meta: dict, *, runtime: str, container: str, max_bytes: int = 256 * 1024
+           ) -> tuple[str, list[Diagnostic]]:
     """`value` with its placeholders filled from `meta` ({name, namespace, labels, annotations}).
 
     Returns the value and problems without a location (the caller places them). On an error the value
@@ -62,17 +64,22 @@ def render(value: str, meta: dict, *, runtime: str, container: str) -> tuple[str
             BREAKS_JSON, f"{prefix}: the rendered value {text!r} is not a valid JSON string ({exc.msg}); "
             "KServe splices values into the container's JSON unescaped",
             hint="remove newlines, tabs and backslashes from the label or annotation the placeholder reads")]
+    if len(rendered) > max_bytes and len(rendered) > len(value):
+        return value, [*problems, error(
+            TOO_LARGE, f"{prefix}: placeholders expand a {len(value)}-byte value to {len(rendered)} bytes, more "
+            f"than the limit of {max_bytes}", hint="raise the limit with --max-placeholder-bytes if this is meant")]
     return rendered, problems
 
 
-def render_container(container: dict, meta: dict, *, runtime: str) -> tuple[dict, list[Diagnostic]]:
+def render_container(container: dict, meta: dict, *, runtime: str, max_bytes: int = 256 * 1024
+                     ) -> tuple[dict, list[Diagnostic]]:
     """Every string in the container rendered (KServe templates the container's whole JSON)."""
     name = str(container.get("name") or "")
     problems: list[Diagnostic] = []
 
     def walk(node):
         if isinstance(node, str):
-            out, found = render(node, meta, runtime=runtime, container=name)
+            out, found = render(node, meta, runtime=runtime, container=name, max_bytes=max_bytes)
             problems.extend(found)
             return out
         if isinstance(node, dict):

@@ -60,7 +60,7 @@ def build_pod(res: Resolution, isvc_meta: dict, ctx: ExpandContext) -> PodResult
     if comp.kind == "predictor" and not comp.custom:
         if res.runtime is None:
             return PodResult(spec={})  # unresolved: resolve already reported why
-        pod, added, diags, uri = _model_predictor(res, isvc_meta)
+        pod, added, diags, uri = _model_predictor(res, isvc_meta, ctx)
     elif comp.kind == "predictor":
         pod, added, diags, uri = _custom_predictor(res, isvc_meta, ctx)
     else:
@@ -99,7 +99,7 @@ def _probes_without_port(res: Resolution, pod: dict) -> list[Diagnostic]:
 # Predictor with a runtime (spec §4.1)
 
 
-def _model_predictor(res: Resolution, meta: dict) -> tuple[dict, dict, list, str | None]:
+def _model_predictor(res: Resolution, meta: dict, ctx: ExpandContext) -> tuple[dict, dict, list, str | None]:
     comp, rt = res.component, res.runtime
     where = res.isvc.doc.where(comp.model_path)
     model = _no_nulls(comp.model)
@@ -113,11 +113,12 @@ def _model_predictor(res: Resolution, meta: dict) -> tuple[dict, dict, list, str
     except MergeError as exc:
         return {}, {}, [error(MERGE_FAILED, f"failed to merge container. Detail: {exc}", **where)], None
     diags = _check_merge(res, merged, pod, where)
-    merged, found = placeholders.render_container(merged, meta, runtime=rt.name)
+    merged, found = placeholders.render_container(merged, meta, runtime=rt.name, max_bytes=ctx.max_placeholder_bytes)
     diags += _place(found, res)
     _update_image_tag(merged, model.get("runtimeVersion"), server_type(rt))
     if others and others[0].get("name") == TRANSFORMER_CONTAINER:
-        others[0], found = placeholders.render_container(others[0], meta, runtime=rt.name)
+        others[0], found = placeholders.render_container(others[0], meta, runtime=rt.name,
+                                                          max_bytes=ctx.max_placeholder_bytes)
         diags += _place(found, res)
     pod["containers"] = [merged, *others]
     diags += _isvc_name_env(pod["containers"], res)
@@ -354,11 +355,14 @@ def _no_nulls(value):
 
 
 def _place(found: list[Diagnostic], res: Resolution) -> list[Diagnostic]:
-    """Placeholder problems: a missing key is the InferenceService's; a bad template the runtime's (when
-    it is in the sources)."""
+    """Placeholder problems: a missing key is the InferenceService's; a bad template is placed where it
+    is written: in the model's own fields when it is there, else in the runtime (when in the sources)."""
     out = []
     for d in found:
-        if d.code == placeholders.MISSING_KEY or res.runtime.builtin:
+        written = _find_template(res.component.model, d.message)
+        if written is not None:
+            where = res.isvc.doc.where((*res.component.model_path, *written), key=False)
+        elif d.code == placeholders.MISSING_KEY or res.runtime.builtin:
             where = res.isvc.doc.where(res.component.model_path)
         else:
             index = next((i for i, c in enumerate(res.runtime.containers) if isinstance(c, dict)
@@ -366,6 +370,19 @@ def _place(found: list[Diagnostic], res: Resolution) -> list[Diagnostic]:
             where = res.runtime.doc.where(("spec", "containers", index))
         out.append(dataclasses.replace(d, **where))
     return out
+
+
+def _find_template(data, message: str, path: tuple = ()) -> tuple | None:
+    """The path of the first string in `data` holding a template the message quotes."""
+    snippets = re.findall(r"\{\{.*?\}\}", message)
+    if isinstance(data, str):
+        return path if any(s in data for s in snippets) else None
+    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
+    for key, value in items:
+        found = _find_template(value, message, (*path, key))
+        if found is not None:
+            return found
+    return None
 
 
 def _str(value) -> str | None:

@@ -152,8 +152,6 @@ def test_text_reaching_the_summary_is_not_rendered(tmp_path):
     assert "{{ 7\\*7 }}" in summary or "{{ 7*7 }}" in summary
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a placeholder written in the InferenceService (model env/args) is "
-                   "reported at the runtime's container (expand/pod.py _place), not where it is written")
 def test_bad_placeholder_in_the_model_is_reported_where_it_is_written(tmp_path):
     (tmp_path / "repo.yaml").write_text(RUNTIME.replace("ARG", "--x") + "---\n"
                                         + ISVC.replace("ENV", "'{{ call .X }}'"))
@@ -163,9 +161,6 @@ def test_bad_placeholder_in_the_model_is_reported_where_it_is_written(tmp_path):
     assert re.search(rf"repo\.yaml:{env_line}:\d+: error KSC401: .*\[InferenceService models/m\]", stdout), stdout
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: placeholder expansion has no limit: a 36 KB repo (one 16 KiB "
-                   "annotation, one runtime arg of 1,000 {{.Annotations.big}}) makes a 16 MB Deployment, and 64 MB "
-                   "files could ask for terabytes; issue 7 wants a clear error and a documented flag to raise it")
 def test_placeholder_expansion_is_limited(tmp_path):
     runtime = RUNTIME.replace("ARG", _yaml_quote("{{.Annotations.big}}" * 1000))
     isvc = ISVC.replace("namespace: models\n", "namespace: models\n  annotations:\n    big: " + "x" * 4096 + "\n")

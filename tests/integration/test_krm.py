@@ -372,11 +372,10 @@ def test_exec_plugin_transformer_replaces_consumed_inputs(tmp_path):
 
 def test_exec_plugin_generator_reads_paths_relative_to_the_kustomization(tmp_path, monkeypatch):
     root = tmp_path / "kust"
-    shutil.copytree(EXAMPLES / "repo", tmp_path / "repo")
-    root.mkdir()
+    shutil.copytree(EXAMPLES / "repo", root / "repo")
     monkeypatch.setenv("KUSTOMIZE_PLUGIN_CONFIG_ROOT", str(root))
-    monkeypatch.chdir(root)
-    code, out, err = plugin(tmp_path, {"paths": ["../repo"]})
+    monkeypatch.chdir(tmp_path)  # kustomize's cwd is not what paths are relative to: the root is
+    code, out, err = plugin(tmp_path, {"paths": ["repo"]})
     assert code == 0, err
     kinds = [o["kind"] for o in yaml.safe_load_all(out)]
     assert "Deployment" in kinds and "Namespace" in kinds and "InferenceService" not in kinds
