@@ -73,3 +73,26 @@ def run_entry_point(*args: str, cwd: Path | None = None, input: str | None = Non
     full_env = {**os.environ, **(env or {})}
     return subprocess.run([str(exe), *args], cwd=cwd, input=input, capture_output=True, text=True,
                           env=full_env, timeout=timeout)
+
+
+def tree_bytes(root: Path) -> dict[str, bytes | str]:
+    """Every folder and file below `root` with its bytes: equal trees mean nothing changed."""
+    out: dict[str, bytes | str] = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        for d in dirnames:
+            out[os.path.relpath(os.path.join(dirpath, d), root) + "/"] = "dir"
+        for f in filenames:
+            path = os.path.join(dirpath, f)
+            out[os.path.relpath(path, root)] = Path(path).read_bytes()
+    return out
+
+
+def need_strace() -> str:
+    """strace, for the tests that trace a build; skip with the reason where it cannot run."""
+    path = shutil.which("strace")
+    if path is None:
+        pytest.skip("strace is not on PATH (apt-get install strace)")
+    probe = subprocess.run([path, "-f", "-qq", "-o", "/dev/null", "true"], capture_output=True, text=True)
+    if probe.returncode != 0:
+        pytest.skip(f"strace cannot trace here (ptrace refused?): {probe.stderr.strip()}")
+    return path

@@ -29,6 +29,7 @@ import pytest
 from click.testing import CliRunner
 
 from compiler.cli import main
+from conftest import need_strace
 
 REPO = Path(__file__).resolve().parent.parent.parent
 EXE = Path(sys.executable).parent / "kserve-compiler"
@@ -105,18 +106,10 @@ def versions(tmp_path_factory) -> dict:
 # Precise kills with strace
 
 
-def _strace() -> str:
-    path = shutil.which("strace")
-    if path is None:
-        pytest.skip("strace is not on PATH (apt-get install strace)")
-    probe = subprocess.run([path, "-f", "-qq", "-o", "/dev/null", "true"], capture_output=True, text=True)
-    if probe.returncode != 0:
-        pytest.skip(f"strace cannot trace here (ptrace refused?): {probe.stderr.strip()}")
-    return path
 
 
 def _kill_at(command: list[str], syscall: str, when: int, cwd: Path) -> subprocess.CompletedProcess:
-    strace = _strace()
+    strace = need_strace()
     proc = subprocess.run([strace, "-f", "-qq", "-o", "/dev/null", "-e", f"trace={syscall}",
                            "-e", f"inject={syscall}:signal=KILL:when={when}", *command],
                           cwd=cwd, env=ENV, capture_output=True, text=True, timeout=120)

@@ -12,7 +12,7 @@ from typing import Callable
 
 import pytest
 
-from conftest import ISVC, run_entry_point
+from conftest import ISVC, run_entry_point, tree_bytes
 
 
 HEAD = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n"
@@ -260,15 +260,6 @@ def test_fifo_in_a_walked_folder_does_not_hang(tmp_path):
 # build -o OUT leaves a previous OUT byte-identical
 
 
-def _tree(root: Path) -> dict[str, bytes | str]:
-    out: dict[str, bytes | str] = {}
-    for dirpath, dirnames, filenames in os.walk(root):
-        for d in dirnames:
-            out[os.path.relpath(os.path.join(dirpath, d), root) + "/"] = "dir"
-        for f in filenames:
-            path = os.path.join(dirpath, f)
-            out[os.path.relpath(path, root)] = Path(path).read_bytes()
-    return out
 
 
 @pytest.fixture(scope="module")
@@ -279,7 +270,7 @@ def previous_out(tmp_path_factory) -> dict[str, bytes | str]:
     (base / "src" / "isvc.yaml").write_text(ISVC)
     proc = run_entry_point("build", "src", "-o", "out", cwd=base)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    return _tree(base / "out")
+    return tree_bytes(base / "out")
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -287,7 +278,7 @@ def test_build_leaves_previous_out_untouched(name, tmp_path, previous_out):
     src, case = _make(tmp_path, name, bad=False)
     first = run_entry_point("build", "src", "-o", "out", cwd=tmp_path)
     assert first.returncode == 0, first.stdout + first.stderr
-    assert _tree(tmp_path / "out") == previous_out
+    assert tree_bytes(tmp_path / "out") == previous_out
     _add_bad(src, case)
     siblings_before = sorted(p.name for p in tmp_path.iterdir())
     sources = ["src"] if case.walk else ["src/isvc.yaml", "src/bad.yaml"]
@@ -296,7 +287,7 @@ def test_build_leaves_previous_out_untouched(name, tmp_path, previous_out):
     assert proc.returncode == 1, proc.stdout + proc.stderr
     expected = case.prefix if case.walk else "src/" + case.prefix
     assert expected in proc.stdout, proc.stdout
-    assert _tree(tmp_path / "out") == previous_out
+    assert tree_bytes(tmp_path / "out") == previous_out
     assert sorted(p.name for p in tmp_path.iterdir()) == siblings_before  # no temp folder left beside OUT
 
 

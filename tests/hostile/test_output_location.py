@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ISVC, run_entry_point
+from conftest import ISVC, run_entry_point, tree_bytes
 
 EXE = str(Path(sys.executable).parent / "kserve-compiler")
 
@@ -27,15 +27,6 @@ def src(tmp_path) -> Path:
     return folder
 
 
-def _tree(root: Path) -> dict[str, bytes | str]:
-    out: dict[str, bytes | str] = {}
-    for dirpath, dirnames, filenames in os.walk(root):
-        for d in dirnames:
-            out[os.path.relpath(os.path.join(dirpath, d), root) + "/"] = "dir"
-        for f in filenames:
-            path = os.path.join(dirpath, f)
-            out[os.path.relpath(path, root)] = Path(path).read_bytes()
-    return out
 
 
 def _clean_exit_2(proc: subprocess.CompletedProcess, *words: str) -> None:
@@ -150,7 +141,7 @@ ls -A "$M" > "$T/siblings.stdout"
 """)
     assert _result(files, "first").returncode == 0, files["first.stderr"]
     _clean_exit_2(_result(files, "second"), "the file system is read-only")
-    assert _tree(tmp_path / "after") == _tree(tmp_path / "before")
+    assert tree_bytes(tmp_path / "after") == tree_bytes(tmp_path / "before")
     assert files["siblings.stdout"].split() == ["out"]
 
 
@@ -168,7 +159,7 @@ ls -A "$M" > "$T/siblings.stdout"
 """)
     assert _result(files, "first").returncode == 0, files["first.stderr"]
     _clean_exit_2(_result(files, "second"), "the disk is full", "hint: free some space")
-    assert _tree(tmp_path / "after") == _tree(tmp_path / "before")
+    assert tree_bytes(tmp_path / "after") == tree_bytes(tmp_path / "before")
     assert files["siblings.stdout"].split() == ["out"]  # the temp folder was removed
 
 

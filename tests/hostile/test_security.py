@@ -34,6 +34,7 @@ from click.testing import CliRunner
 
 from compiler import krm, resources
 from compiler.cli import main
+from conftest import need_strace
 
 REPO = Path(__file__).resolve().parent.parent.parent
 EXE = Path(sys.executable).parent / "kserve-compiler"
@@ -262,14 +263,6 @@ def test_unplaceable_name_is_reported_at_its_source(tmp_path):
 # What a build opens and writes, traced
 
 
-def _strace() -> str:
-    path = shutil.which("strace")
-    if path is None:
-        pytest.skip("strace is not on PATH (apt-get install strace)")
-    probe = subprocess.run([path, "-f", "-qq", "-o", "/dev/null", "true"], capture_output=True, text=True)
-    if probe.returncode != 0:
-        pytest.skip(f"strace cannot trace here (ptrace refused?): {probe.stderr.strip()}")
-    return path
 
 
 TRACED = ("open,openat,openat2,execve,execveat,mkdir,mkdirat,rename,renameat,renameat2,unlink,unlinkat,rmdir,"
@@ -282,7 +275,7 @@ _PATH_ARG = re.compile(r'(?:(AT_FDCWD|\d+)(?:<([^>]*)>)?, )?"((?:[^"\\]|\\.)*)"'
 
 def _trace(args: list[str], cwd: Path, log: Path) -> tuple[subprocess.CompletedProcess, list[tuple]]:
     """Run the CLI under strace; return the process and (syscall, paths, result, returned path, raw line)."""
-    proc = subprocess.run([_strace(), "-f", "-qq", "-y", "-e", f"trace={TRACED}", "-o", str(log), str(EXE), *args],
+    proc = subprocess.run([need_strace(), "-f", "-qq", "-y", "-e", f"trace={TRACED}", "-o", str(log), str(EXE), *args],
                           cwd=cwd, capture_output=True, text=True, timeout=120,
                           env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
     calls = []
