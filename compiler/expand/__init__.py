@@ -10,7 +10,7 @@ gets no objects and the InferenceService no Ingress, as KServe stops reconciling
 from __future__ import annotations
 
 from compiler.diagnostics import Diagnostic, error, has_errors, notice
-from compiler.expand import deployment, hpa, ingress, metadata, service
+from compiler.expand import deployment, hpa, ingress, metadata, pod, service
 from compiler.expand.context import ExpandContext
 from compiler.model import InferenceService
 from compiler.resolve import Resolution
@@ -23,8 +23,6 @@ STOP_ANNOTATION = "serving.kserve.io/stop"           # constants.StopAnnotationK
 
 def expand(isvc: InferenceService, resolutions: list[Resolution], ctx: ExpandContext
            ) -> tuple[list[dict], list[Diagnostic]]:
-    from compiler.expand import pod  # imported late: written alongside this stage
-
     config = ctx.config
     problem = ingress.template_error(config)
     if problem:
@@ -37,7 +35,7 @@ def expand(isvc: InferenceService, resolutions: list[Resolution], ctx: ExpandCon
     names: dict[str, str] = {}
     failed = False
     for res in resolutions:
-        built, comp_diags = _component(isvc, meta, res, ctx, pod)
+        built, comp_diags = _component(isvc, meta, res, ctx)
         diags += comp_diags
         if built is None:
             failed = True
@@ -49,7 +47,7 @@ def expand(isvc: InferenceService, resolutions: list[Resolution], ctx: ExpandCon
     return objects, diags
 
 
-def _component(isvc: InferenceService, meta: dict, res: Resolution, ctx: ExpandContext, pod
+def _component(isvc: InferenceService, meta: dict, res: Resolution, ctx: ExpandContext
                ) -> tuple[list[dict] | None, list[Diagnostic]]:
     comp, config = res.component, ctx.config
     where = isvc.doc.where(comp.path)
