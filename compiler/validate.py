@@ -247,7 +247,16 @@ def _quantity(doc: Document, path: tuple, value: Any) -> Diagnostic:
         return error(INVALID_VALUE, f'{dotted_path(path)}: "{value}" is not a valid quantity', **where,
                      hint='a Kubernetes quantity is a number with an optional suffix: "100m", "0.5", "2Gi", "1e3"')
     return error(WRONG_TYPE, f"{dotted_path(path)}: expected a quantity (an integer or a string), got "
-                 f"{_describe(value)}", **where, hint=QUANTITY_EXAMPLES)
+                 f"{_describe(value)}", **where, hint=_quantity_hint(value))
+
+
+def _quantity_hint(value: Any) -> str:
+    """The user's own number, written the two ways Kubernetes takes it (0.5 -> "0.5" or "500m")."""
+    if isinstance(value, float) and not isinstance(value, bool) and value == value and abs(value) < 1e15:
+        millis = round(value * 1000)
+        if abs(value * 1000 - millis) < 1e-9:
+            return f'quote it: "{value:g}", or write "{millis}m"'
+    return QUANTITY_EXAMPLES
 
 
 def _duplicate(doc: Document, err: ValidationError, path: tuple) -> Diagnostic:
