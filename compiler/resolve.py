@@ -7,6 +7,7 @@ pkg/controller/v1beta1/inferenceservice/components/predictor.go for an explicit 
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 
 from compiler.diagnostics import Diagnostic, error, warning
@@ -300,10 +301,13 @@ def _no_runtime_hint(component: Component, passed: list[PassedOver]) -> str:
 
 
 def _suggest(isvc: InferenceService, component: Component, runtimes: Runtimes) -> str:
-    names = [rt.name for rt in _visible(isvc, runtimes) if _format_in(rt, component.format, auto_only=False)]
+    visible = _visible(isvc, runtimes)
+    close = difflib.get_close_matches(component.runtime, [rt.name for rt in visible], n=1, cutoff=0.8)
+    prefix = f"did you mean {close[0]}? " if close else ""
+    names = [rt.name for rt in visible if _format_in(rt, component.format, auto_only=False)]
     if names:
-        return f"runtimes that support {component.format}: {', '.join(names)}"
-    return f"no runtime visible in namespace {isvc.namespace} supports {component.format}"
+        return f"{prefix}runtimes that support {component.format}: {', '.join(names)}"
+    return f"{prefix}no runtime visible in namespace {isvc.namespace} supports {component.format}"
 
 
 def _visible(isvc: InferenceService, runtimes: Runtimes) -> list[Runtime]:
