@@ -416,18 +416,13 @@ def test_runtime_label_in_namespace() -> None:
 
 
 def test_canary_predictors_are_refused_not_dropped():
-    doc = load_text("""\
-apiVersion: serving.kserve.io/v1beta1
-kind: InferenceService
-metadata: {name: iris}
-spec:
-  predictor:
-    model: {modelFormat: {name: sklearn}, storageUri: "gs://a/b"}
-  canary:
-    - trafficPercent: 10
-      predictor:
-        model: {modelFormat: {name: sklearn}, storageUri: "gs://a/c"}
-""", "isvc.yaml").documents[0]
-    isvc, diags = model.inference_service_from(doc, default_namespace="default")
+    isvc, diags = build("""\
+        predictor:
+          model: {modelFormat: {name: sklearn}, storageUri: "gs://a/b"}
+        canary:
+          - trafficPercent: 10
+            predictor:
+              model: {modelFormat: {name: sklearn}, storageUri: "gs://a/c"}
+        """)
     assert isvc is None
-    assert [(d.code, d.line, d.column) for d in diags] == [(model.CANARY, 7, 3)]
+    assert [(d.code, d.line, d.column) for d in diags] == [(model.CANARY, 8, 3)]  # the `canary:` key

@@ -754,17 +754,9 @@ def test_empty_protocol_version_is_supported_by_every_runtime() -> None:
 
 
 def test_a_misspelt_runtime_name_gets_a_did_you_mean():
-    runtimes = resolve.Runtimes([rt_from(SKLEARNSERVER_FOR_HINT, builtin=True)])
-    doc = load_text("""\
-apiVersion: serving.kserve.io/v1beta1
-kind: InferenceService
-metadata: {name: iris}
-spec:
-  predictor:
-    model: {modelFormat: {name: sklearn}, runtime: kserve-sklearn-server}
-""", "isvc.yaml").documents[0]
-    isvc, _ = model.inference_service_from(doc, default_namespace="default")
-    res = resolve.resolve(isvc, isvc.predictor, runtimes)
+    _, _, _, res = run([], """\
+        model: {modelFormat: {name: sklearn}, runtime: kserve-sklearn-server}
+        """, builtins=[SKLEARNSERVER_FOR_HINT])
     assert [d.code for d in res.diagnostics] == [resolve.RUNTIME_NOT_FOUND]
     assert res.diagnostics[0].hint.startswith("did you mean kserve-sklearnserver? ")
 
@@ -777,7 +769,3 @@ spec:
   supportedModelFormats: [{name: sklearn, version: "1", autoSelect: true, priority: 1}]
   containers: [{name: kserve-container, image: kserve/sklearnserver:v0.20.0}]
 """
-
-
-def rt_from(text: str, *, builtin: bool = False):
-    return model.runtime_from(load_text(text, "rt.yaml").documents[0], default_namespace="default", builtin=builtin)
