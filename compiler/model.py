@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from compiler.constants import DEPLOYMENT_MODE_ANNOTATION, KSERVE_CONTAINER
 from compiler.diagnostics import Diagnostic, error, notice, warning
 from compiler.document import Document
 from compiler.plain import clone
@@ -35,7 +36,6 @@ FRAMEWORKS = ("sklearn", "xgboost", "tensorflow", "pytorch", "triton", "onnx", "
 V2_FRAMEWORKS = {"triton", "onnx", "huggingface"}  # legacy blocks that default to protocol v2
 V2_FORMATS = {"triton", "vLLM"}                      # model formats the defaulter sets v2 for (case-sensitive)
 PROTOCOLS = ("v1", "v2", "grpc-v1", "grpc-v2")
-DEPLOYMENT_MODE_ANNOTATION = "serving.kserve.io/deploymentMode"
 MODEL_FORMAT_ANNOTATION = "modelFormat"
 COMPONENT_KINDS = ("predictor", "transformer", "explainer")
 # Bookkeeping that kustomize, kpt and our KRM function put on items: the API server never sees it on an
@@ -215,7 +215,7 @@ def _predictor(doc: Document, predictor: dict) -> tuple[Component | None, list[D
     containers = predictor.get("containers") if isinstance(predictor.get("containers"), list) else []
     # PredictorSpec.GetImplementations counts a container named kserve-container as a custom
     # implementation even beside a model, so the two together are rejected.
-    if given and any(isinstance(c, dict) and c.get("name") == "kserve-container" for c in containers):
+    if given and any(isinstance(c, dict) and c.get("name") == KSERVE_CONTAINER for c in containers):
         given.append("containers (kserve-container)")
     if len(given) > 1 or (not given and not containers):
         names = ", ".join(given) if given else "none"
@@ -272,7 +272,7 @@ def _custom_component(part: dict, kind: str) -> dict:
     if isinstance(containers, list) and containers and isinstance(containers[0], dict):
         first = containers[0]
         if kind != "predictor" or len(containers) == 1 or not first.get("name"):
-            first["name"] = "kserve-container"
+            first["name"] = KSERVE_CONTAINER
     return spec
 
 

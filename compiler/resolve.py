@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 
+from compiler.constants import KSERVE_CONTAINER
 from compiler.diagnostics import Diagnostic, error, warning
 from compiler.model import PROTOCOLS, Component, InferenceService, ModelFormat, Runtime
 
@@ -26,7 +27,6 @@ NO_RUNTIME = "KSC311"
 NO_CONTAINERS = "KSC312"
 NO_KSERVE_CONTAINER = "KSC313"
 
-KSERVE_CONTAINER = "kserve-container"
 SERVER_TYPE_ANNOTATION = "serving.kserve.io/server-type"
 # constants.GetServerTypeFromRuntimeName: the server type of a runtime without the annotation.
 SERVER_TYPE_BY_RUNTIME = {

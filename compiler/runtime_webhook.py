@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Iterator
 
+from compiler.constants import KSERVE_CONTAINER
 from compiler.diagnostics import Diagnostic, error, warning
 from compiler.document import Document
 from compiler.webhook import PROTOCOLS, UNKNOWN_PROTOCOL, blocked_env
@@ -40,7 +41,7 @@ def _worker_spec(doc: Document, spec: dict, worker: dict) -> list[Diagnostic]:
         return [error(WORKER_SPEC, what + "setting multiple containers in workerSpec is not allowed",
                       **doc.where((*path, "containers")))]
     for i, container in enumerate(spec.get("containers") or ()):
-        if container.get("name") != "kserve-container":
+        if container.get("name") != KSERVE_CONTAINER:
             continue
         for j, env in enumerate(container.get("env") or ()):
             if env.get("name") in ("PIPELINE_PARALLEL_SIZE", "TENSOR_PARALLEL_SIZE"):

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from typing import Iterable, Iterator
 
+from compiler.constants import (AUTOSCALER_CLASS_ANNOTATION, AUTOSCALER_CLASSES, DEPLOYMENT_MODE_ANNOTATION,
+                                TRANSFORMER_CONTAINER)
 from compiler.diagnostics import Diagnostic, error, warning
 from compiler.document import Document, dotted_path
 
@@ -29,9 +31,6 @@ UNKNOWN_PROTOCOL = "KSC221"  # warning (also for runtimes)
 NO_IMPLEMENTATION = "KSC223"
 INVALID_NAME = "KSC205"      # shared with validate.py: names are the API server's rule
 
-AUTOSCALER_CLASS_ANNOTATION = "serving.kserve.io/autoscalerClass"
-AUTOSCALER_CLASSES = ("hpa", "external", "keda", "none")   # constants.AutoscalerAllowedClassList
-DEPLOYMENT_MODE_ANNOTATION = "serving.kserve.io/deploymentMode"
 BLOCKED_ENV_VARS = ("PYTHONPATH",)                         # validation.DefaultBlockedEnvVars
 PROTOCOLS = ("v1", "v2", "grpc-v1", "grpc-v2")
 FRAMEWORKS = ("sklearn", "xgboost", "tensorflow", "pytorch", "triton", "onnx", "huggingface", "pmml",
@@ -234,7 +233,7 @@ def _predictor_rules(doc: Document, predictor: dict) -> list[Diagnostic]:
 def _transformer_container_storage(doc: Document, predictor: dict) -> list[Diagnostic]:
     """validateCollocationStorageURI: a collocated transformer-container must not carry STORAGE_URI."""
     for i, container in enumerate(predictor.get("containers") or ()):
-        if container.get("name") == "transformer-container":
+        if container.get("name") == TRANSFORMER_CONTAINER:
             for j, env in enumerate(container.get("env") or ()):
                 if env.get("name") == "STORAGE_URI":
                     return [error(STORAGE_URIS, "storage uri should not be specified in transformer container",

@@ -4,13 +4,13 @@ createRawDefaultDeployment, setDefaultPodSpec, setDefaultDeploymentSpec, applyRo
 
 from __future__ import annotations
 
-
 from compiler.config import Config
+from compiler.constants import KSERVE_CONTAINER, TRANSFORMER_CONTAINER
+from compiler.expand import hpa
 from compiler.expand.metadata import ComponentMeta, ordered
 from compiler.plain import clone
 
-AUTOSCALER_CLASS = "serving.kserve.io/autoscalerClass"
-PROBED_CONTAINERS = ("kserve-container", "transformer-container")
+PROBED_CONTAINERS = (KSERVE_CONTAINER, TRANSFORMER_CONTAINER)
 DEFAULT_PORT = 8080
 
 # k8s.io/api core/v1 field order, as the API server writes these objects.
@@ -54,7 +54,7 @@ def build(meta: ComponentMeta, pod_spec: dict, component_spec: dict, config: Con
 def _replicas(meta: ComponentMeta, component_spec: dict) -> int | None:
     """Only autoscalerClass `none` (read from the Deployment's own merged annotations) pins replicas."""
     value = component_spec.get("minReplicas")
-    if isinstance(value, int) and not isinstance(value, bool) and meta.annotations.get(AUTOSCALER_CLASS) == "none":
+    if isinstance(value, int) and not isinstance(value, bool) and hpa.autoscaler_class(meta.annotations) == "none":
         return value
     return None
 

@@ -7,6 +7,7 @@ so an InferenceService reaching expand has passed them; the min/max rules below 
 
 from __future__ import annotations
 
+from compiler.constants import AUTOSCALER_CLASS_ANNOTATION, AUTOSCALER_CLASSES
 from compiler.diagnostics import Diagnostic, error, warning
 from compiler.expand.metadata import ComponentMeta
 from compiler.model import Component, InferenceService
@@ -16,8 +17,8 @@ KEDA_NOT_EMITTED = "KSC440"
 UNKNOWN_CLASS = "KSC441"
 HPA_TARGET_INVALID = "KSC442"
 
-AUTOSCALER_CLASS = "serving.kserve.io/autoscalerClass"
-CLASSES = ("hpa", "external", "keda", "none")       # constants.AutoscalerAllowedClassList
+AUTOSCALER_CLASS = AUTOSCALER_CLASS_ANNOTATION
+CLASSES = AUTOSCALER_CLASSES
 DEFAULT_CPU_UTILIZATION = 80                        # constants.DefaultCPUUtilization
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
+from compiler.constants import TRANSFORMER_CONTAINER
 from compiler.diagnostics import Diagnostic, error, warning
 from compiler.expand import metadata, placeholders, storage
 from compiler.expand.context import ExpandContext, PodResult
@@ -30,7 +31,6 @@ VOLUME_CONFLICT = "KSC424"
 ENV_CONFLICT = "KSC425"
 PROBE_WITHOUT_PORT = "KSC426"
 
-TRANSFORMER_CONTAINER = "transformer-container"
 ISVC_NAME_ENV = "INFERENCE_SERVICE_NAME"
 # ModelSpec fields that are not Container fields (predictor_model.go, PredictorExtensionSpec).
 MODEL_ONLY_FIELDS = {"modelFormat", "runtime", "storageUri", "runtimeVersion", "protocolVersion", "storage",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from compiler.constants import TRANSFORMER_CONTAINER
 from compiler.config import Config
 from compiler.expand.metadata import ComponentMeta
 
@@ -26,7 +27,7 @@ def _ports(meta: ComponentMeta, pod_spec: dict) -> list[dict]:
     containers = [c for c in pod_spec.get("containers") or [] if isinstance(c, dict)]
     if not containers:
         return []
-    source = next((c for c in containers if c.get("name") == "transformer-container"), containers[0])
+    source = next((c for c in containers if c.get("name") == TRANSFORMER_CONTAINER), containers[0])
     declared = [p for p in source.get("ports") or [] if isinstance(p, dict)]
     if not declared:
         return [{"name": meta.name, "protocol": "TCP", "port": SERVICE_PORT, "targetPort": DEFAULT_TARGET}]

@@ -18,6 +18,7 @@ import json
 import posixpath
 import re
 
+from compiler.constants import KSERVE_CONTAINER, STORAGE_INITIALIZER, TRANSFORMER_CONTAINER
 from compiler.diagnostics import Diagnostic, error, warning
 from compiler.expand import credentials
 from compiler.expand.context import ExpandContext
@@ -43,10 +44,8 @@ AGENT = "internal.serving.kserve.io/agent"
 READONLY = "storage.kserve.io/readonly"
 SCHEME_PLACEHOLDER = "<scheme-placeholder>"
 
-KSERVE_CONTAINER = "kserve-container"
-TRANSFORMER_CONTAINER = "transformer-container"
 WORKER_CONTAINER = "worker-container"
-INIT_CONTAINER = "storage-initializer"
+INIT_CONTAINER = STORAGE_INITIALIZER
 VOLUME = "kserve-provision-location"
 PVC_VOLUME = "kserve-pvc-source"
 MODEL_DIR = "/mnt/models"

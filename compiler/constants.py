@@ -1,0 +1,10 @@
+"""Names KServe's controller and webhooks agree on (pkg/constants/constants.go), defined once."""
+
+from __future__ import annotations
+
+KSERVE_CONTAINER = "kserve-container"             # constants.InferenceServiceContainerName
+TRANSFORMER_CONTAINER = "transformer-container"   # constants.TransformerContainerName
+STORAGE_INITIALIZER = "storage-initializer"       # constants.StorageInitializerContainerName
+AUTOSCALER_CLASS_ANNOTATION = "serving.kserve.io/autoscalerClass"
+AUTOSCALER_CLASSES = ("hpa", "external", "keda", "none")   # constants.AutoscalerAllowedClassList
+DEPLOYMENT_MODE_ANNOTATION = "serving.kserve.io/deploymentMode"
