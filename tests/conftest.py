@@ -13,6 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent        # the venv's bin folder: put first on PATH for host tools
+EXE = BIN / "kserve-compiler"            # the installed console script, as users run it
 EXAMPLES = REPO / "examples"
 
 # The smallest InferenceService that compiles: sklearn, auto-selected, a gs:// model.
@@ -69,7 +71,7 @@ def run_cli():
 def run_entry_point(*args: str, cwd: Path | None = None, input: str | None = None, env: dict | None = None,
                     timeout: float = 120) -> subprocess.CompletedProcess:
     """The installed console script, as a user runs it."""
-    exe = Path(sys.executable).parent / "kserve-compiler"
+    exe = EXE
     full_env = {**os.environ, **(env or {})}
     return subprocess.run([str(exe), *args], cwd=cwd, input=input, capture_output=True, text=True,
                           env=full_env, timeout=timeout)

@@ -29,10 +29,9 @@ import pytest
 from click.testing import CliRunner
 
 from compiler.cli import main
-from conftest import need_strace
+from conftest import EXE, need_strace
 
 REPO = Path(__file__).resolve().parent.parent.parent
-EXE = Path(sys.executable).parent / "kserve-compiler"
 # The CLI with renameat2 unavailable, as on a kernel, libc or file system without RENAME_EXCHANGE.
 ASIDE = [sys.executable, "-c",
          "import compiler.outdir as o; o._RENAMEAT2 = None; from compiler.cli import main; main()"]

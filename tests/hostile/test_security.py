@@ -34,10 +34,9 @@ from click.testing import CliRunner
 
 from compiler import krm, resources
 from compiler.cli import main
-from conftest import need_strace
+from conftest import EXE, need_strace
 
 REPO = Path(__file__).resolve().parent.parent.parent
-EXE = Path(sys.executable).parent / "kserve-compiler"
 EXAMPLES = REPO / "examples" / "repo"
 
 

@@ -7,15 +7,13 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import EXAMPLES, need_tool
+from conftest import BIN, EXAMPLES, need_tool
 
-BIN = Path(sys.executable).parent
 ARGOCD = EXAMPLES / "argocd"
 PLUGIN = yaml.safe_load((ARGOCD / "plugin.yaml").read_text())
 

@@ -7,16 +7,13 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import EXAMPLES, need_tool
+from conftest import BIN, EXAMPLES, EXE, need_tool
 
-BIN = Path(sys.executable).parent
-EXE = BIN / "kserve-compiler"
 SHIM = "plugins/kserve-compiler.example/v1alpha1/kservecompile/KServeCompile"
 
 

@@ -38,8 +38,8 @@ from compiler.cli import main
 from compiler.diagnostics import Severity
 from compiler.load import load_text
 from compiler.resolve import MULTI_MODEL_NAMED, Runtimes, resolve
+from conftest import EXE
 
-EXE = Path(sys.executable).parent / "kserve-compiler"
 SCALE = max(1, int(os.environ.get("KSC_PROPERTY_EXAMPLES", "1")))
 SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
                 print_blob=True)
