@@ -78,6 +78,7 @@ def _settings(opts: dict, **overrides):
     from compiler import pipeline
     from compiler.load import Limits
     env = _env_options(opts)
+    opts["strict"] = bool(env["strict"])  # settled once: _report and _exit_code read it, nothing re-reads the env
     defaults = Limits()
     limits = Limits(file_bytes=opts.get("max_file_bytes") or defaults.file_bytes,
                     depth=opts.get("max_depth") or defaults.depth,
@@ -155,7 +156,7 @@ def _format(fmt: str | None) -> str:
 
 
 def _strict(opts: dict) -> bool:
-    return bool(_env_options(opts)["strict"])
+    return bool(opts.get("strict"))
 
 
 # ---------------------------------------------------------------------------------------------------

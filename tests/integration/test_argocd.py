@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import BIN, EXAMPLES, need_tool
+from conftest import BIN, EXAMPLES, EXE, need_tool
 
 ARGOCD = EXAMPLES / "argocd"
 PLUGIN = yaml.safe_load((ARGOCD / "plugin.yaml").read_text())
@@ -165,3 +165,14 @@ def test_the_sidecar_patch_mounts_the_plugin(tmp_path):
     assert {"/var/run/argocd", "/home/argocd/cmp-server/plugins", "/tmp"} <= set(mounts)
     volumes = {v["name"] for v in pod["volumes"]}
     assert {m["name"] for m in sidecar["volumeMounts"]} <= volumes
+
+
+def test_strict_from_the_environment_fails_on_a_warning_and_is_echoed_once(tmp_path):
+    (tmp_path / "i.yaml").write_text(
+        "apiVersion: serving.kserve.io/v1beta1\nkind: InferenceService\nmetadata:\n  name: iris\n"
+        "  annotations: {serving.kserve.io/deploymentMode: Serverless}\nspec:\n  predictor:\n"
+        "    model: {modelFormat: {name: sklearn}, storageUri: 'pvc://c/m'}\n")
+    env = {**os.environ, "ARGOCD_APP_NAME": "models", "PARAM_STRICT": "true"}
+    done = subprocess.run([str(EXE), "build", "."], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.count("strict=true (from PARAM_STRICT)") == 1
