@@ -11,27 +11,34 @@ from pathlib import Path
 
 from compiler.diagnostics import Diagnostic, UsageError
 from compiler.document import Document
-from compiler.load import Loaded, SourceFile, load
-from compiler.resources import data_dir
+from compiler.load import Loaded, SourceFile, load, parse
+from compiler.resources import data_files
 
 BUILTIN = "builtin"
 NONE = "none"
+SUFFIXES = (".yaml", ".yml", ".json")
 
 
 def catalog_files(choice: str) -> list[SourceFile]:
-    if choice == NONE:
+    """The files of a `--catalog DIR` (the builtin catalog is package data: see load_catalog)."""
+    if choice in (NONE, BUILTIN):
         return []
-    if choice == BUILTIN:
-        folder, shown = data_dir("catalog"), "<builtin catalog>"
-    else:
-        folder, shown = Path(choice), choice
-        if not folder.is_dir():
-            raise UsageError(f"--catalog {choice!r} is not a folder", hint="use builtin, none, or a folder of "
-                             "ClusterServingRuntime / ClusterStorageContainer YAML files", code="KSC002")
-    names = sorted(p.name for p in folder.iterdir() if p.suffix in (".yaml", ".yml", ".json"))
+    folder, shown = Path(choice), choice
+    try:  # not is_dir(): it raises on a name too long for the OS, which is still the user's input
+        names = sorted(p.name for p in folder.iterdir() if p.name.endswith(SUFFIXES))
+    except OSError as exc:
+        raise UsageError(f"--catalog {choice[:200]!r} is not a folder we can read ({exc.strerror or exc})",
+                         hint="use builtin, none, or a folder of ClusterServingRuntime / "
+                              "ClusterStorageContainer YAML files", code="KSC002") from None
     return [SourceFile(folder / name, f"{shown}/{name}", name, True) for name in names]
 
 
 def load_catalog(choice: str) -> tuple[list[Document], list[Diagnostic]]:
-    loaded: Loaded = load(catalog_files(choice), origin="catalog")
+    if choice == BUILTIN:
+        loaded = Loaded()
+        for entry in data_files("catalog", SUFFIXES):
+            parse(entry.read_bytes(), SourceFile(None, f"<builtin catalog>/{entry.name}", entry.name, True),
+                  into=loaded, origin="catalog")
+    else:
+        loaded = load(catalog_files(choice), origin="catalog")
     return loaded.documents, loaded.diagnostics

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from compiler import __version__
+from compiler import KSERVE_VERSION, __version__
 from compiler.diagnostics import Diagnostic, Summary, UsageError, sorted_diagnostics
 
 ISSUES_URL = "https://github.com/kserve-compiler/kserve-compiler/issues"
@@ -246,9 +246,22 @@ def _internal_error() -> None:
         traceback.print_exc()
 
 
+def _print_version(ctx: click.Context, _param, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from compiler.schema import KSERVE_KUBERNETES_VERSION, kubernetes_versions
+    known = kubernetes_versions()
+    click.echo(f"kserve-compiler, version {__version__}\n"
+               f"KServe {KSERVE_VERSION} (Standard mode); its types embed Kubernetes {KSERVE_KUBERNETES_VERSION}\n"
+               f"emitted objects checked against Kubernetes {known[-1]} by default ({known[0]} to {known[-1]} "
+               "with --kubernetes-version)")
+    ctx.exit(0)
+
+
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
              epilog=EPILOG)
-@click.version_option(__version__, "--version", prog_name="kserve-compiler")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+              help="Show the version, the KServe release and the Kubernetes schemas it targets, and exit.")
 def main():
     """Compile KServe InferenceServices and runtimes into the Kubernetes objects KServe would create.
 

@@ -12,6 +12,7 @@ import functools
 import json
 import re
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import urljoin
@@ -21,6 +22,7 @@ from jsonschema.protocols import Validator
 from referencing import Registry, Resource
 
 from compiler.diagnostics import UsageError
+from compiler.resources import data_files
 
 # Codes (KSC0xx: command line and configuration; raised as UsageError, exit 2)
 BAD_CRDS = "KSC030"  # raised by crd.py
@@ -80,19 +82,12 @@ KServeValidator = validators.extend(Draft202012Validator, {"x-kubernetes-list-ma
 # Our KServe schemas
 
 
-def _schema_dir() -> Path:
-    try:  # installed: schemas/ ships as the package data compiler.schema_data (pyproject.toml)
-        return Path(str(resources.files("compiler.schema_data")))
-    except ModuleNotFoundError:  # a source checkout
-        return Path(__file__).resolve().parent.parent / "schemas"
-
-
 @functools.cache
 def own_schemas() -> dict[str, dict]:
     """Our schema files by $id, as written (allOf mirrors Go's inlined structs)."""
     out = {}
-    for path in sorted(_schema_dir().glob("*.json")):
-        schema = json.loads(path.read_text(encoding="utf-8"))
+    for entry in data_files("schemas", (".json",)):
+        schema = json.loads(entry.read_bytes())
         out[schema["$id"]] = schema
     return out
 
@@ -257,8 +252,8 @@ class UnsupportedKubernetesVersion(UsageError):
         self.version = version
 
 
-def _bundle() -> Path:
-    return Path(str(resources.files("kubernetes_validate"))) / "kubernetes-json-schema"
+def _bundle() -> Traversable:
+    return resources.files("kubernetes_validate") / "kubernetes-json-schema"
 
 
 @functools.cache
@@ -296,7 +291,7 @@ def _kubernetes_registry(version: str) -> Registry:
     return Registry().with_resource(K8S_DEFINITIONS, Resource.from_contents(_definitions(version)))
 
 
-def kubernetes_schema_file(version: str, api_version: str, kind: str) -> Path:
+def kubernetes_schema_file(version: str, api_version: str, kind: str) -> Traversable:
     """The file kubernetes-validate names for it: rbac.authorization.k8s.io/v1 Role -> role-rbac-v1.json
     (kubernetes_validate.utils.validate)."""
     group_version = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
@@ -320,7 +315,7 @@ def _kubernetes_validator(version: str, api_version: str, kind: str) -> Validato
     gvk = schema.get("x-kubernetes-group-version-kind") or []
     if gvk and not any(_gvk_matches(entry, api_version, kind) for entry in gvk):
         return None  # e.g. a CRD's apiVersion "apps.example.com/v1" maps to the same file name as apps/v1
-    registry = _kubernetes_registry(version).with_resource(schema.get("$id", path.as_uri()),
+    registry = _kubernetes_registry(version).with_resource(schema.get("$id", path.name),
                                                             Resource.from_contents(schema))
     return Draft202012Validator(schema, registry=registry)
 

@@ -81,8 +81,11 @@ def test_version():
     _clean(proc)
     assert proc.returncode == 0
     assert proc.stdout.startswith("kserve-compiler, version ")
-    from compiler import __version__
+    from compiler import KSERVE_VERSION, __version__
     assert __version__ in proc.stdout
+    # the release whose behaviour we reproduce, and the Kubernetes schemas behind the checks
+    assert f"KServe {KSERVE_VERSION}" in proc.stdout
+    assert "its types embed Kubernetes 1.34" in proc.stdout
 
 
 def test_python_dash_m_is_the_same_program(tmp_path):
