@@ -35,6 +35,35 @@ def in_ci() -> bool:
     return bool(os.environ.get("CI"))
 
 
+def pytest_configure(config):
+    """KSC_TEST_INSTALLED=1 (the second step of .ci/run): the tests must exercise the installed wheel, so
+    the package imported here may not be the source tree's (that would hide every packaging bug)."""
+    if os.environ.get("KSC_TEST_INSTALLED"):
+        import compiler
+        where = Path(compiler.__file__).resolve()
+        if REPO in where.parents:
+            raise pytest.UsageError(f"KSC_TEST_INSTALLED is set but compiler is imported from the source tree "
+                                    f"({where}); run pytest from a folder outside it, with the wheel's venv")
+
+
+def wheelhouse() -> Path:
+    """A folder of wheels (the project, its dependencies and its build backend) that .ci/run fills before
+    pytest starts, so tests that install the project (pre-commit, the GitHub Action) never touch a
+    network. Skip only when not in CI (README)."""
+    path = os.environ.get("KSC_WHEELHOUSE")
+    if not path or not any(Path(path).glob("kserve_compiler-*.whl")):
+        if in_ci():
+            pytest.fail("KSC_WHEELHOUSE is not a filled wheelhouse, and CI must run the install tests")
+        pytest.skip("KSC_WHEELHOUSE is unset (.ci/run fills it: pip wheel of the project and its dependencies)")
+    return Path(path)
+
+
+def offline_pip_env(house: Path) -> dict[str, str]:
+    """Environment for a pip run that installs only from `house`: no index, no user or site config."""
+    return {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(house), "PIP_CONFIG_FILE": os.devnull,
+            "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+
+
 def need_tool(name: str) -> str:
     """Path of a host tool the integration tests drive; skip only when not in CI (README)."""
     path = shutil.which(name)
