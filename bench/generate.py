@@ -1,4 +1,4 @@
-"""Generate a realistic synthetic GitOps repo for the benchmark (issue 6, design.md Decision 13).
+"""Generate a realistic synthetic GitOps repo for the benchmark (issue 6, docs/design.md Decision 13).
 
     python bench/generate.py --n 10000 -o bench/out/repo-10000 [--seed 6]
 
