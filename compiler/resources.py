@@ -1,10 +1,12 @@
-"""Where our bundled data lives: catalog/ and schemas/ ship inside the installed package as
-compiler.catalog_data / compiler.schema_data (pyproject.toml maps them there).
+"""Where our bundled data lives: catalog/ and schemas/ ship inside the installed package as the folders
+compiler/catalog_data and compiler/schema_data (pyproject.toml maps them there).
 
-Read them only through importlib.resources' Traversable API (iterdir, name, read_bytes): in a wheel
-install the package is a namespace package whose files() is a MultiplexedPath, in a zip import it is a
-zipfile.Path, and neither is a filesystem path a str() can be opened by. A source tree that was never
-installed has no such package; there the checkout's own folders serve (a Path is a Traversable too).
+Read them only through importlib.resources' Traversable API (iterdir, name, read_bytes), starting from the
+regular package `compiler`: in a wheel install that is a folder, in a zip import (a .whl or .zip on
+sys.path) a zipfile.Path, and neither a str() of it nor the namespace package compiler.catalog_data
+(whose MultiplexedPath refuses zip entries on Python 3.11) can be opened as a path. A source checkout,
+installed editable or not installed at all, has no compiler/catalog_data; there the checkout's own
+top-level folders serve (a Path is a Traversable too).
 """
 
 from __future__ import annotations
@@ -14,16 +16,16 @@ import importlib.resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
-_PACKAGES = {"catalog": "compiler.catalog_data", "schemas": "compiler.schema_data"}
+_PACKAGED = {"catalog": "catalog_data", "schemas": "schema_data"}
 
 
 @functools.cache
 def data_dir(name: str) -> Traversable:
     """`name` is "catalog" or "schemas"."""
-    try:
-        return importlib.resources.files(_PACKAGES[name])
-    except ModuleNotFoundError:  # a checkout run without installing it (python -m compiler from the tree)
-        return Path(__file__).resolve().parent.parent / name
+    packaged = importlib.resources.files("compiler").joinpath(_PACKAGED[name])
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / name
 
 
 def data_files(name: str, suffixes: tuple[str, ...]) -> list[Traversable]:
