@@ -11,10 +11,12 @@ from pathlib import Path
 
 from compiler.diagnostics import Diagnostic, UsageError
 from compiler.document import Document
-from compiler.load import Loaded, SourceFile, load, parse
+from compiler.settings import BUILTIN_CATALOG
+from compiler.sources.parse import Loaded, load, parse
+from compiler.sources.walk import SourceFile
 from compiler.resources import data_files
 
-BUILTIN = "builtin"
+BUILTIN = BUILTIN_CATALOG
 NONE = "none"
 SUFFIXES = (".yaml", ".yml", ".json")
 

@@ -7,6 +7,7 @@ import json
 from compiler.catalog import load_catalog
 from compiler.diagnostics import UsageError
 from compiler.document import Document
+from compiler.emit.dump import dump
 
 
 def documents(choice: str) -> list[Document]:
@@ -52,7 +53,6 @@ def listing(docs: list[Document], fmt: str) -> str:
 
 
 def show(docs: list[Document], name: str, fmt: str) -> str | None:
-    from compiler.emit import dump
     found = [d for d in docs if d.name == name]
     if not found:
         return None

@@ -76,7 +76,7 @@ def _source_options(f):
 
 def _settings(opts: dict, **overrides):
     from compiler import pipeline
-    from compiler.load import Limits
+    from compiler.settings import Limits, Settings
     env = _env_options(opts)
     opts["strict"] = bool(env["strict"])  # settled once: _report and _exit_code read it, nothing re-reads the env
     defaults = Limits()
@@ -86,13 +86,13 @@ def _settings(opts: dict, **overrides):
                     documents=opts.get("max_documents") or defaults.documents)
     sources = tuple(opts.get("sources") or (".",))
     stdin = sys.stdin.buffer.read() if "-" in sources else None
-    return pipeline.Settings(
+    return Settings(
         sources=sources, default_namespace=env["default_namespace"] or "default",
         catalog=env["catalog"] or "builtin", config_file=env["config_file"], crds=opts.get("crds"),
         kubernetes_version=env["kubernetes_version"], excludes=tuple(opts.get("excludes") or ()),
         limits=limits, stdin=stdin, storage_injection=env.get("storage_injection") or "pod",
         allow_empty=bool(env.get("allow_empty")),
-        max_placeholder_bytes=opts.get("max_placeholder_bytes") or pipeline.Settings.max_placeholder_bytes,
+        max_placeholder_bytes=opts.get("max_placeholder_bytes") or Settings.max_placeholder_bytes,
         **overrides)
 
 
@@ -315,11 +315,12 @@ def build(**opts):
     With -o OUT: the report on stdout, the objects in OUT/<namespace>/<name>.<kind>.yaml, swapped
     in atomically: a failed build leaves the previous OUT exactly as it was.
     """
-    from compiler import emit, pipeline
+    from compiler import pipeline
+    from compiler.emit import layout, outdir
     out = Path(opts["out"]) if opts["out"] else None
     if opts["check_only"] and out is None:
         raise UsageError("--check needs -o OUT: the folder to compare", code="KSC005")
-    repaired = emit.repair_leftovers(out) if out is not None and not opts["check_only"] else []
+    repaired = outdir.repair_leftovers(out) if out is not None and not opts["check_only"] else []
     settings = _settings(opts, skip=(out,) if out else ())
     result = pipeline.compile(settings)
     result.diagnostics += repaired
@@ -327,23 +328,23 @@ def build(**opts):
         _report(result, opts, to_stdout=False)
         code = _exit_code(result, opts)
         if code == 0:
-            click.echo(emit.stream(result.outputs), nl=False)
+            click.echo(layout.stream(result.outputs), nl=False)
         raise ExitWith(code)
     code = _exit_code(result, opts)
     files: dict = {}
     if code == 0:
-        files, layout_diags = emit.layout(result.outputs, settings.default_namespace)
+        files, layout_diags = layout.layout(result.outputs, settings.default_namespace)
         result.diagnostics += layout_diags
         code = _exit_code(result, opts)
     if code == 0 and opts["check_only"]:
-        clean, diff, drift = emit.check_folder(out, files)
+        clean, diff, drift = outdir.check_folder(out, files)
         result.diagnostics += drift
         _report(result, opts, to_stdout=True)
         if diff:
             click.echo(diff, nl=False, err=_format(opts.get("fmt")) != "text")
         raise ExitWith(0 if clean else 1)
     if code == 0:
-        result.diagnostics += emit.write_folder(out, files, force=opts["force"])  # OutputError: exit 2
+        result.diagnostics += outdir.write_folder(out, files, force=opts["force"])  # OutputError: exit 2
     _report(result, opts, to_stdout=True)
     raise ExitWith(code)
 

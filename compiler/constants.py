@@ -8,3 +8,4 @@ STORAGE_INITIALIZER = "storage-initializer"       # constants.StorageInitializer
 AUTOSCALER_CLASS_ANNOTATION = "serving.kserve.io/autoscalerClass"
 AUTOSCALER_CLASSES = ("hpa", "external", "keda", "none")   # constants.AutoscalerAllowedClassList
 DEPLOYMENT_MODE_ANNOTATION = "serving.kserve.io/deploymentMode"
+OUTPUT_MARKER = ".kserve-compiler"  # the file that marks a folder as our output (emit/outdir.py writes it)

@@ -31,11 +31,15 @@ from typing import IO
 import yaml
 
 from compiler import config as config_mod
-from compiler import emit, kinds, model, pipeline
+from compiler import kinds, model, pipeline
+from compiler.emit import layout
+from compiler.emit.dump import dump, dump_item, dump_many
 from compiler.diagnostics import (Diagnostic, ObjectRef, Severity, Summary, UsageError, error, has_errors,
                                   sorted_diagnostics)
 from compiler.document import Document, Positions
-from compiler.load import Limits, SourceFile, collect, load, parse
+from compiler.settings import Limits, Settings
+from compiler.sources.parse import load, parse
+from compiler.sources.walk import SourceFile, collect
 
 # Codes (KSC7xx: KRM and hosts)
 BAD_INPUT = "KSC701"            # stdin is not a ResourceList (or not YAML at all)
@@ -356,7 +360,7 @@ def _compile(opts: Options, docs: list[Document | None], *, root: str | None, al
     if refused:
         run.diagnostics += refused
         return run
-    settings = pipeline.Settings(
+    settings = Settings(
         sources=tuple(_under(root, p) for p in opts.paths) or (".",), default_namespace=opts.default_namespace,
         catalog=opts.catalog, config_file=_under(root, opts.config) if opts.config else None,
         kubernetes_version=opts.kubernetes_version, storage_injection=opts.storage_injection,
@@ -383,44 +387,22 @@ def _compile(opts: Options, docs: list[Document | None], *, root: str | None, al
 
 
 def _place(outputs: list, new: list, default_namespace: str, *, annotate: bool) -> tuple[list[str], list]:
-    """The new objects dumped in emit's order, with (annotate) their layout path as kpt's path
-    annotations. emit.layout places every object (so a generated object that collides with an echoed
-    one is an error, as in `build -o`) and dumps it; its text is reused. emit offers no Output -> path
-    map, so the path comes from Decision 3's rule, `<folder>/<name>.<kind>.yaml`, which is where layout
-    puts every object exactly when no two of them share that path; otherwise the dumped text decides."""
-    paths = {id(o): _planned_path(o, default_namespace) for o in outputs}
-    planned = [p.casefold() for p in paths.values()]
-    unique = len(set(planned)) == len(planned)
-    placed = [(_with_path(o, paths[id(o)]) if annotate else o) for o in new]
-    new_ids = {id(o) for o in new}
-    files, diags = emit.layout([o for o in outputs if id(o) not in new_ids] + placed, default_namespace)
+    """The new objects dumped in emit's order, with (annotate) their place in the output folder's plan as
+    kpt's path annotations. The plan covers every object, so a generated object that collides with an
+    echoed one is an error, as in `build -o`."""
+    placed, diags = layout.plan(outputs, default_namespace)
     if diags:
         return [], diags
-    original = {id(p): o for p, o in zip(placed, new)}
-    texts = []
-    for out in emit.sort_outputs(placed):
-        path = paths[id(original[id(out)])]
-        if unique and path in files:
-            texts.append(files[path])
-        else:  # a collision made layout qualify file names: find the file by its text
-            text = emit.dump(out.obj, generated=out.generated)
-            actual = next(p for p, t in files.items() if t == text)
-            texts.append(emit.dump(_with_path(original[id(out)], actual).obj, generated=out.generated)
-                         if annotate else text)
-    return texts, []
+    path_of = {id(out): path for path, out in placed.items()}
+    ordered = layout.sort_outputs(new)
+    return dump_many([_with_path(out, path_of[id(out)]) if annotate else out for out in ordered]), []
 
 
-def _planned_path(out: emit.Output, default_namespace: str) -> str:
-    meta = out.obj.get("metadata") or {}
-    folder = emit.CLUSTER_FOLDER if out.cluster_scoped else (meta.get("namespace") or default_namespace)
-    return f"{folder}/{meta.get('name')}.{str(out.obj.get('kind')).lower()}.yaml"
-
-
-def _with_path(out: emit.Output, path: str) -> emit.Output:
+def _with_path(out: layout.Output, path: str) -> layout.Output:
     """A copy telling kpt which file to write (kpt strips the annotations from the file itself)."""
     meta = dict(out.obj.get("metadata") or {})
     meta["annotations"] = {**(meta.get("annotations") or {}), PATH: path, LEGACY_PATH: path}
-    return emit.Output({**out.obj, "metadata": meta}, out.cluster_scoped, out.generated)
+    return layout.Output({**out.obj, "metadata": meta}, out.cluster_scoped, out.generated)
 
 
 def _under(root: str | None, path: str) -> str | None:
@@ -447,7 +429,7 @@ def _outside_root(opts: Options, root: str | None, where: dict | None, section: 
             for key, value in refused]
 
 
-def _load_paths(settings: pipeline.Settings, diags: list[Diagnostic]) -> list[Document]:
+def _load_paths(settings: Settings, diags: list[Diagnostic]) -> list[Document]:
     files, walk_diags = collect(list(settings.sources), excludes=settings.excludes)
     loaded = load(files, limits=settings.limits)
     diags += walk_diags + loaded.diagnostics
@@ -523,12 +505,12 @@ def _echo(items: list, docs: list[Document | None]) -> list:
 def _finish(run: _Run, items: list, stdout: IO[str], stderr: IO[str], generated: list[str] = ()) -> int:
     """The ResourceList, assembled from dumped items: the echoed ones in double-quote style (they are
     the user's files), the generated ones as emit dumped them (as `build -o` writes them)."""
-    texts = [_dump(item) for item in items] + list(generated)
+    texts = [dump_item(item) for item in items] + list(generated)
     parts = [f"apiVersion: {RESOURCE_LIST_VERSIONS[0]}\nkind: ResourceList\n",
              "items:\n" if texts else "items: []\n", *(_list_item(text) for text in texts)]
     results = [_result(d) for d in sorted_diagnostics(run.diagnostics)]
     if results:
-        parts.append(_dump({"results": results}))
+        parts.append(dump_item({"results": results}))
     _report(run, stderr)
     stdout.write("".join(parts))
     stdout.flush()
@@ -540,31 +522,6 @@ def _list_item(text: str) -> str:
     (an empty line inside a literal block needs no indentation)."""
     first, *rest = text.splitlines(keepends=True)
     return "- " + first + "".join("  " + line if line.strip("\n") else line for line in rest)
-
-
-_STR = "tag:yaml.org,2002:str"
-
-
-class _Dumper(yaml.CSafeDumper):
-    """Double quotes for strings that read as something else unquoted ("true", "8080", ""). kpt keeps the
-    quoting style a function returns when it rewrites the package's files, and Kubernetes YAML is
-    written with double quotes: PyYAML's single quotes would change every such value in the user's
-    sources on the first render."""
-
-
-def _represent_str(dumper: _Dumper, data: str) -> yaml.ScalarNode:
-    if "\n" in data:
-        return dumper.represent_scalar(_STR, data, style="|")
-    plain_tag = dumper.resolve(yaml.ScalarNode, data, (True, False))
-    return dumper.represent_scalar(_STR, data, style='"' if plain_tag != _STR else None)
-
-
-_Dumper.add_representer(str, _represent_str)
-
-
-def _dump(data: dict) -> str:
-    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True,
-                     width=2**31 - 1)
 
 
 _SEVERITY = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTICE: "info"}
@@ -610,7 +567,7 @@ def run_exec_plugin(config_file: str, stdin: IO, stdout: IO[str], stderr: IO[str
     if plugin_run.failed or plugin_run.internal_error:
         return _exit_code(plugin_run)
     # echoed as they came, kustomize's id annotation included: kustomize maps them back to its resources
-    kept = [emit.dump(item) for item, doc in zip(items, docs) if _role(doc) == "keep"]
+    kept = [dump(item) for item, doc in zip(items, docs) if _role(doc) == "keep"]
     stdout.write("---\n".join(kept + plugin_run.new))
     stdout.flush()
     return 0

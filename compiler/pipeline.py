@@ -7,16 +7,23 @@ because only the caller knows where the payload goes.
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 from compiler import catalog as catalog_mod
+from compiler import check, kinds, model, validate
 from compiler import config as config_mod
-from compiler import kinds, model
 from compiler.diagnostics import Diagnostic, Severity, UsageError, error, has_errors, notice, warning
 from compiler.document import Document
-from compiler.load import Limits, collect, load
+from compiler.emit.layout import Output
+from compiler.expand import expand
+from compiler.expand.context import ExpandContext
 from compiler.resolve import Resolution, Runtimes, resolve
+from compiler.settings import Settings
+from compiler.sources.parse import load
+from compiler.sources.walk import SourceFile, collect
 
 # Codes owned by the pipeline
 DUPLICATE_OBJECT = "KSC115"
@@ -30,26 +37,6 @@ EMPTY = "KSC608"
 INTERNAL = "KSC500"
 
 
-@dataclass(frozen=True)
-class Settings:
-    sources: tuple[str, ...] = (".",)
-    default_namespace: str = "default"
-    catalog: str = catalog_mod.BUILTIN
-    config_file: str | None = None
-    crds: str | None = None
-    kubernetes_version: str | None = None
-    excludes: tuple[str, ...] = ()
-    skip: tuple[Path, ...] = ()            # folders a walk never enters (the -o target)
-    limits: Limits = Limits()
-    max_placeholder_bytes: int = 256 * 1024  # one placeholder-bearing value, expanded (--max-placeholder-bytes)
-    storage_injection: str = "pod"
-    resolve: bool = True                   # validate without --resolve stops before resolution
-    expand: bool = True                    # build: make the objects
-    allow_empty: bool = False
-    stdin: bytes | None = None             # stdin's bytes when a source is "-" (tests, KRM)
-    drop_previous_output: bool = False     # KRM: items we generated last time are regenerated
-
-
 @dataclass
 class Result:
     diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -57,7 +44,7 @@ class Result:
     services: list[model.InferenceService] = field(default_factory=list)
     resolutions: list[Resolution] = field(default_factory=list)
     runtimes: list[model.Runtime] = field(default_factory=list)
-    outputs: list = field(default_factory=list)                   # emit.Output, generated and passed through
+    outputs: list[Output] = field(default_factory=list)           # generated and passed through
     config: config_mod.Config = config_mod.BUILTIN
     timings: dict[str, float] = field(default_factory=dict)       # seconds per stage (bench/)
 
@@ -72,48 +59,41 @@ class Result:
 def compile(settings: Settings, documents: list[Document] | None = None) -> Result:
     """Compile the sources named by `settings` (or the given documents, for KRM)."""
     result = Result()
-    clock = _Clock(result.timings)
-    with clock("load"):
+    timings = result.timings
+    with timed(timings, "load"):
         docs = documents if documents is not None else _load_sources(settings, result)
         catalog_docs, catalog_diags = catalog_mod.load_catalog(settings.catalog)
         result.diagnostics += catalog_diags
         result.config = _config(settings, docs, result)
         consumed, passthrough = _classify(docs, settings, result)
         result.documents = consumed + passthrough
-    with clock("validate"):
-        from compiler import validate
+    with timed(timings, "validate"):
         kserve_docs = catalog_docs + consumed
         result.diagnostics += validate.validate(kserve_docs, crds=settings.crds)
         result.diagnostics += validate.same_priority_conflicts(
             [d for d in kserve_docs if d.kind in model.RUNTIME_KINDS], default_namespace=settings.default_namespace)
         invalid = {id(d) for d in _documents_with_errors(kserve_docs, result.diagnostics)}
-    with clock("resolve"):
+    with timed(timings, "resolve"):
         _model(settings, catalog_docs, [d for d in consumed if id(d) not in invalid], result)
         if settings.resolve:
             _resolve(result)
     if settings.expand and settings.resolve:
-        with clock("expand"):
+        with timed(timings, "expand"):
             generated = _expand(settings, catalog_docs, consumed, result)
-        with clock("check"):
+        with timed(timings, "check"):
             _check(settings, generated, result)
         result.outputs = _outputs(generated, passthrough, settings, result)
     return result
 
 
-class _Clock:
-    def __init__(self, timings: dict):
-        self.timings = timings
-
-    def __call__(self, stage: str):
-        timings = self.timings
-
-        class _Timer:
-            def __enter__(self):
-                self.start = time.perf_counter()
-
-            def __exit__(self, *exc):
-                timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - self.start
-        return _Timer()
+@contextmanager
+def timed(timings: dict[str, float], stage: str) -> Iterator[None]:
+    """Add the seconds the block takes to timings[stage] (Result.timings; bench/ reads them)."""
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - start
 
 
 def _load_sources(settings: Settings, result: Result) -> list[Document]:
@@ -142,7 +122,6 @@ def _config(settings: Settings, docs: list[Document], result: Result) -> config_
 
 
 def _config_file(settings: Settings) -> config_mod.Config:
-    from compiler.load import SourceFile
     path = Path(settings.config_file)
     if not path.is_file():
         raise UsageError(f"--config {settings.config_file!r} is not a file", code="KSC003")
@@ -262,8 +241,6 @@ def _resolve(result: Result) -> None:
 
 
 def _expand(settings: Settings, catalog_docs: list[Document], consumed: list[Document], result: Result) -> list:
-    from compiler.expand import expand
-    from compiler.expand.context import ExpandContext
     storage = tuple(sorted((d.data for d in catalog_docs + consumed if d.kind == model.STORAGE_CONTAINER_KIND),
                            key=lambda data: str((data.get("metadata") or {}).get("name"))))
     by_kind = {"ServiceAccount": {}, "Secret": {}}
@@ -299,12 +276,10 @@ def _stamp(obj: dict, doc: Document) -> dict:
 def _check(settings: Settings, generated: list, result: Result) -> None:
     if result.failed():
         return
-    from compiler import check
     result.diagnostics += check.check([obj for obj, _ in generated], kubernetes_version=settings.kubernetes_version)
 
 
-def _outputs(generated: list, passthrough: list[Document], settings: Settings, result: Result) -> list:
-    from compiler.emit import Output
+def _outputs(generated: list, passthrough: list[Document], settings: Settings, result: Result) -> list[Output]:
     if result.failed():
         return []
     outputs = [Output(obj, False, True) for obj, _ in generated]

@@ -36,9 +36,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "properties"))
 import strategies as S  # noqa: E402
 
 from compiler import krm, pipeline  # noqa: E402
+from compiler import settings as settings_mod  # noqa: E402
 from compiler.cli import main  # noqa: E402
 from compiler.diagnostics import Severity  # noqa: E402
-from compiler.load import Limits, SourceFile, load_text, parse  # noqa: E402
+from compiler.settings import Limits  # noqa: E402
+from compiler.sources.parse import load_text, parse  # noqa: E402
+from compiler.sources.walk import SourceFile  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent.parent
 FILE = "fuzz.yaml"
@@ -217,7 +220,7 @@ def mutated_repos(draw) -> list[dict]:
 def test_build_of_mutated_documents(docs):
     text = yaml.safe_dump_all(docs, sort_keys=False)
     loaded = load_text(text, FILE)
-    result = pipeline.compile(pipeline.Settings(allow_empty=True), documents=loaded.documents)
+    result = pipeline.compile(settings_mod.Settings(allow_empty=True), documents=loaded.documents)
     diags = loaded.diagnostics + result.diagnostics
     assert_no_internal_error(diags)
     assert_placed(diags)

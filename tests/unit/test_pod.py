@@ -23,7 +23,7 @@ from compiler.diagnostics import Severity
 from compiler.expand import placeholders, pod, storage
 from compiler.expand.context import ExpandContext
 from compiler.expand.metadata import isvc_meta
-from compiler.load import load_text
+from compiler.sources.parse import load_text
 
 CSC = {"metadata": {"name": "default"}, "spec": {
     "container": {"name": "storage-initializer", "image": "kserve/storage-initializer:v0.20.0",

@@ -15,7 +15,7 @@ from jsonschema import Draft202012Validator
 
 from compiler import schema
 from compiler.diagnostics import UsageError
-from compiler.load import load_text
+from compiler.sources.parse import load_text
 from compiler.validate import validate
 
 REPO = Path(__file__).resolve().parents[2]

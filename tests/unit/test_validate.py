@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from compiler.diagnostics import Severity
-from compiler.load import load_text
+from compiler.sources.parse import load_text
 from compiler.validate import same_priority_conflicts, validate
 
 REPO = Path(__file__).resolve().parents[2]

@@ -1,5 +1,6 @@
 """The output folder on disk: the marker that says we own it, the atomic write (design.md Decision 4),
-the repair of an interrupted one, and `--check`'s comparison. Reached through emit.py.
+the repair of an interrupted one, and `--check`'s comparison, all from the {path: text} map that
+emit/layout.py renders.
 
 A write builds the whole folder beside OUT, in `<parent>/.<OUT name>.kserve-compiler-tmp-<random>`, and
 swaps it in with one rename, so a reader (or a crash) sees the old folder or the new one, never a mix:
@@ -25,7 +26,7 @@ from pathlib import Path
 from typing import Iterator
 
 from compiler.diagnostics import Diagnostic, UsageError, error, notice, warning
-from compiler.load import OUTPUT_MARKER
+from compiler.constants import OUTPUT_MARKER
 
 # Codes (KSC6xx: emit; 601-602 are in emit.py)
 DRIFT = "KSC603"          # --check: a file of OUT is not what the sources compile to
