@@ -128,7 +128,7 @@ def _env_value(key: str, value: str):
 
 def _clamp_version(version: str) -> str:
     """Argo passes the cluster's KUBE_VERSION (e.g. 1.38.2); outside the range we bundle, use the nearest."""
-    from compiler.schema import kubernetes_versions
+    from compiler.schema.bundle import kubernetes_versions
     known = kubernetes_versions()
     wanted = _minor(version)
     if wanted is None or known is None:
@@ -249,7 +249,7 @@ def _internal_error() -> None:
 def _print_version(ctx: click.Context, _param, value: bool) -> None:
     if not value or ctx.resilient_parsing:
         return
-    from compiler.schema import KSERVE_KUBERNETES_VERSION, kubernetes_versions
+    from compiler.schema.bundle import KSERVE_KUBERNETES_VERSION, kubernetes_versions
     known = kubernetes_versions()
     click.echo(f"kserve-compiler, version {__version__}\n"
                f"KServe {KSERVE_VERSION} (Standard mode); its types embed Kubernetes {KSERVE_KUBERNETES_VERSION}\n"

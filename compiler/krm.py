@@ -31,9 +31,10 @@ from typing import IO
 import yaml
 
 from compiler import config as config_mod
-from compiler import kinds, model, pipeline
+from compiler import kinds, pipeline
 from compiler.emit import layout
 from compiler.emit.dump import dump, dump_item, dump_many
+from compiler.constants import KSERVE_GROUP
 from compiler.diagnostics import (Diagnostic, ObjectRef, Severity, Summary, UsageError, error, has_errors,
                                   sorted_diagnostics)
 from compiler.document import Document, Positions
@@ -309,7 +310,7 @@ def _role(doc: Document | None) -> str:
     (Decision 1): an InferenceService an earlier render marked is still compiled."""
     if doc is None:
         return "keep"
-    if (doc.kind in kinds.CONSUMED_KINDS and kinds.group_of(doc.api_version) == model.KSERVE_GROUP) \
+    if (doc.kind in kinds.CONSUMED_KINDS and kinds.group_of(doc.api_version) == KSERVE_GROUP) \
             or config_mod.is_config(doc):
         return "consumed"
     return "previous" if kinds.is_ours(doc) else "keep"

@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Iterator
 
 from compiler import catalog as catalog_mod
-from compiler import check, kinds, model, validate
+from compiler import check, kinds, model
 from compiler import config as config_mod
+from compiler.constants import KSERVE_GROUP
 from compiler.diagnostics import Diagnostic, Severity, UsageError, error, has_errors, notice, warning
 from compiler.document import Document
 from compiler.emit.layout import Output
@@ -24,6 +25,8 @@ from compiler.resolve import Resolution, Runtimes, resolve
 from compiler.settings import Settings
 from compiler.sources.parse import load
 from compiler.sources.walk import SourceFile, collect
+from compiler.validate import documents as validate_documents
+from compiler.validate import runtime as runtime_rules
 
 # Codes owned by the pipeline
 DUPLICATE_OBJECT = "KSC115"
@@ -69,8 +72,8 @@ def compile(settings: Settings, documents: list[Document] | None = None) -> Resu
         result.documents = consumed + passthrough
     with timed(timings, "validate"):
         kserve_docs = catalog_docs + consumed
-        result.diagnostics += validate.validate(kserve_docs, crds=settings.crds)
-        result.diagnostics += validate.same_priority_conflicts(
+        result.diagnostics += validate_documents.validate(kserve_docs, crds=settings.crds)
+        result.diagnostics += runtime_rules.same_priority_conflicts(
             [d for d in kserve_docs if d.kind in model.RUNTIME_KINDS], default_namespace=settings.default_namespace)
         invalid = {id(d) for d in _documents_with_errors(kserve_docs, result.diagnostics)}
     with timed(timings, "resolve"):
@@ -146,7 +149,7 @@ def _classify(docs: list[Document], settings: Settings, result: Result) -> tuple
     passthrough: list[Document] = []
     seen: dict[tuple, Document] = {}
     for doc in docs:
-        if doc.kind in kinds.CONSUMED_KINDS and kinds.group_of(doc.api_version) == model.KSERVE_GROUP:
+        if doc.kind in kinds.CONSUMED_KINDS and kinds.group_of(doc.api_version) == KSERVE_GROUP:
             target = consumed
         elif config_mod.is_config(doc):
             continue
@@ -164,7 +167,7 @@ def _classify(docs: list[Document], settings: Settings, result: Result) -> tuple
             if problem:
                 result.diagnostics.append(problem)
                 continue
-            if kinds.group_of(doc.api_version) == model.KSERVE_GROUP:
+            if kinds.group_of(doc.api_version) == KSERVE_GROUP:
                 result.diagnostics.append(warning(NOT_COMPILED, f"{doc.kind} is not compiled by kserve-compiler; "
                                                   "it is passed through unchanged", **doc.where()))
         key = (kinds.group_of(doc.api_version), doc.kind,

@@ -26,6 +26,7 @@ from compiler.constants import OUTPUT_MARKER
 from compiler.diagnostics import Diagnostic, ObjectRef, error
 from compiler.emit.dump import dump, dump_many
 from compiler.emit.outdir import marker_text
+from compiler.kinds import group_of
 
 # Codes (KSC6xx: emit); 603-607 are raised in outdir.py
 COLLISION = "KSC601"  # two objects would be written to one file
@@ -102,11 +103,6 @@ def _folder(out: Output, default_namespace: str) -> str | None:
     return ns if isinstance(ns, str) and _DNS_LABEL.fullmatch(ns) else None
 
 
-def _group(api_version: str) -> str:
-    group, _, _version = api_version.rpartition("/")
-    return group or "core"
-
-
 def _file_name(name: str, kind: str, group: str | None = None) -> str:
     suffix = f".{kind.lower()}{'.' + group if group else ''}.yaml"
     if len((name + suffix).encode()) <= MAX_FILE_NAME:
@@ -147,7 +143,7 @@ def _place(items: list[tuple[Output, str]]) -> tuple[dict[str, Output], list[Dia
     for group in by_base.values():
         for out, folder in group:
             obj = out.obj
-            qualifier = _group(str(obj["apiVersion"])) if len(group) > 1 else None
+            qualifier = (group_of(str(obj["apiVersion"])) or "core") if len(group) > 1 else None
             if qualifier is not None and not _GROUP.fullmatch(qualifier):
                 diags.append(error(BAD_PATH, f"API group {qualifier!r} of {_describe(obj, folder)} cannot be "
                                    "part of a file name", object=_ref(obj)))

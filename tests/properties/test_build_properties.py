@@ -33,7 +33,8 @@ from hypothesis import strategies as st
 
 import strategies as S
 from compiler import catalog as catalog_mod
-from compiler import check, kinds, model, pipeline, schema
+from compiler import check, kinds, model, pipeline
+from compiler.schema import bundle as schema_bundle
 from compiler import settings as settings_mod
 from compiler.emit import dump as emit_dump
 from compiler.emit import layout as emit_layout
@@ -248,7 +249,7 @@ def test_document_order_changes_nothing_but_the_source_annotation(data):
 
 
 @examples(30)
-@given(S.repos(), st.sampled_from(schema.kubernetes_versions()))
+@given(S.repos(), st.sampled_from(schema_bundle.kubernetes_versions()))
 def test_every_generated_object_passes_kubernetes_schemas(repo, version):
     with tempfile.TemporaryDirectory() as tmp:
         repo.write(Path(tmp))

@@ -2,19 +2,23 @@
 custom resource under strict field validation: objects closed unless x-kubernetes-preserve-unknown-fields,
 int-or-string as an integer or a string, nulls where nullable, list-map keys unique.
 
-Entry points are schema.load_crds and schema.crd_validator (Decision 9: these replace only our KServe
-schemas).
+Entry points are load_crds (load_crds_cached) here and kserve.crd_validator (Decision 9: these replace
+only our KServe schemas).
 """
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Iterator
 
 import yaml
 
 from compiler.diagnostics import UsageError
-from compiler.schema import BAD_CRDS, SCHEMA_BASE
+from compiler.schema.kserve import SCHEMA_BASE
+
+# Codes (KSC0xx: command line and configuration; raised as UsageError, exit 2)
+BAD_CRDS = "KSC030"
 
 
 def load_crds(directory: str | Path) -> dict[tuple[str, str], dict]:
@@ -29,6 +33,11 @@ def load_crds(directory: str | Path) -> dict[tuple[str, str], dict]:
         for crd in _crd_documents(path):
             out.update(_crd_schemas(crd, path))
     return out
+
+
+@functools.cache
+def load_crds_cached(directory: str) -> dict[tuple[str, str], dict]:
+    return load_crds(directory)
 
 
 def _crd_documents(path: Path) -> Iterator[dict]:
