@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from compiler.catalog import load_catalog
+from compiler.catalog import BAD_CATALOG, load_catalog
 from compiler.diagnostics import UsageError
 from compiler.document import Document
 from compiler.emit.dump import dump
@@ -14,7 +14,7 @@ def documents(choice: str) -> list[Document]:
     docs, diags = load_catalog(choice)
     if diags:
         raise UsageError(f"the catalog {choice!r} does not load: {diags[0].file}: {diags[0].message}",
-                         code="KSC002")
+                         code=BAD_CATALOG)
     return sorted(docs, key=lambda d: (d.kind, d.name or ""))
 
 

@@ -107,11 +107,24 @@ def sorted_diagnostics(diags: Iterable[Diagnostic]) -> list[Diagnostic]:
     return sorted(unique, key=Diagnostic.sort_key)
 
 
-class UsageError(Exception):
-    """A command-line or configuration problem (exit 2), raised only at the edges."""
+USAGE = "KSC001"   # a usage or configuration problem without a code of its own
+SETTING = "{setting}"  # where a UsageError's message names its setting; the door fills in its own word
 
-    def __init__(self, message: str, hint: str | None = None, code: str = "KSC001"):
+
+class UsageError(Exception):
+    """A command-line or configuration problem (exit 2). Raised by the core about a setting (a field of
+    settings.Settings, named in `setting`), its message starts with SETTING where the setting's name goes:
+    each door words it for its users (the CLI's flag, the KRM functionConfig key) with `worded()`."""
+
+    def __init__(self, message: str, hint: str | None = None, code: str = USAGE, *, setting: str | None = None):
         super().__init__(message)
         self.message = message
         self.hint = hint
         self.code = code
+        self.setting = setting
+
+    def worded(self, names: dict[str, str]) -> str:
+        """The message with the setting named as `names` (setting -> the door's word) names it."""
+        if self.setting is None or not self.message.startswith(SETTING):
+            return self.message
+        return names.get(self.setting, self.setting) + self.message[len(SETTING):]

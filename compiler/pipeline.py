@@ -16,7 +16,7 @@ from compiler import catalog as catalog_mod
 from compiler import check, kinds, model
 from compiler import config as config_mod
 from compiler.constants import KSERVE_GROUP
-from compiler.diagnostics import Diagnostic, Severity, UsageError, error, has_errors, notice, warning
+from compiler.diagnostics import SETTING, Diagnostic, Severity, UsageError, error, has_errors, notice, warning
 from compiler.document import Document
 from compiler.emit.layout import Output
 from compiler.expand import expand
@@ -35,6 +35,7 @@ UNKNOWN_KIND = "KSC117"
 CATALOG_OVERRIDE = "KSC118"
 PREVIOUS_OUTPUT = "KSC119"
 BAD_OBJECT_NAME = "KSC120"
+BAD_CONFIG_FILE = "KSC003"  # UsageError: the config_file setting names no usable ConfigMap
 CONFIG_NOT_STANDARD = "KSC013"
 EMPTY = "KSC608"
 INTERNAL = "KSC500"
@@ -127,7 +128,7 @@ def _config(settings: Settings, docs: list[Document], result: Result) -> config_
 def _config_file(settings: Settings) -> config_mod.Config:
     path = Path(settings.config_file)
     if not path.is_file():
-        raise UsageError(f"--config {settings.config_file!r} is not a file", code="KSC003")
+        raise UsageError(f"{SETTING} {settings.config_file!r} is not a file", code=BAD_CONFIG_FILE, setting="config_file")
     loaded = load([SourceFile(path, settings.config_file, path.name, True)], limits=settings.limits,
                   origin="config")
     docs = [d for d in loaded.documents if config_mod.is_config(d)]
@@ -135,10 +136,11 @@ def _config_file(settings: Settings) -> config_mod.Config:
     if problems or len(docs) != 1:
         first = problems[0].message if problems else f"it must hold exactly one ConfigMap named " \
                                                      f"{config_mod.CONFIG_NAME}"
-        raise UsageError(f"--config {settings.config_file}: {first}", code="KSC003")
+        raise UsageError(f"{SETTING} {settings.config_file}: {first}", code=BAD_CONFIG_FILE, setting="config_file")
     cfg, diags = config_mod.from_configmap(docs[0])
     if cfg is None:
-        raise UsageError(f"--config {settings.config_file}: {diags[0].message}", code="KSC003")
+        raise UsageError(f"{SETTING} {settings.config_file}: {diags[0].message}", code=BAD_CONFIG_FILE,
+                         setting="config_file")
     return cfg
 
 

@@ -24,7 +24,7 @@ class UnsupportedKubernetesVersion(UsageError):
         known = kubernetes_versions()
         super().__init__(f"Kubernetes version {version!r} is not one kserve-compiler has schemas for "
                          f"({known[0]} to {known[-1]})", hint="pass --kubernetes-version X.Y within that range",
-                         code=UNSUPPORTED_KUBERNETES_VERSION)
+                         code=UNSUPPORTED_KUBERNETES_VERSION, setting="kubernetes_version")
         self.version = version
 
 

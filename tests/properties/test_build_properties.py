@@ -38,7 +38,7 @@ from compiler.schema import bundle as schema_bundle
 from compiler import settings as settings_mod
 from compiler.emit import dump as emit_dump
 from compiler.emit import layout as emit_layout
-from compiler.cli import main
+from compiler.doors.cli import main
 from compiler.diagnostics import Severity
 from compiler.sources.parse import load_text
 from compiler.resolve import MULTI_MODEL_NAMED, Runtimes, resolve
