@@ -278,7 +278,7 @@ def build(**opts):
     in atomically: a failed build leaves the previous OUT exactly as it was.
     """
     from compiler import pipeline  # lazy
-    from compiler.emit import layout, outdir  # lazy
+    from compiler.emit import drift, layout, outdir  # lazy
     out = Path(opts["out"]) if opts["out"] else None
     if opts["check_only"] and out is None:
         raise UsageError("--check needs -o OUT: the folder to compare", code=CHECK_WITHOUT_OUT)
@@ -299,8 +299,8 @@ def build(**opts):
         result.diagnostics += layout_diags
         code = _exit_code(result, opts)
     if code == 0 and opts["check_only"]:
-        clean, diff, drift = outdir.check_folder(out, files)
-        result.diagnostics += drift
+        clean, diff, drifted = drift.check_folder(out, files)
+        result.diagnostics += drifted
         _report(result, opts, to_stdout=True)
         if diff:
             click.echo(diff, nl=False, err=_format(opts.get("fmt")) != "text")

@@ -16,7 +16,7 @@ from hypothesis import given, settings, strategies as st
 
 from compiler.emit import dump as emit_dump
 from compiler.emit import layout as emit_layout
-from compiler.emit import outdir
+from compiler.emit import drift, outdir
 from compiler.emit.layout import Output
 from compiler.constants import OUTPUT_MARKER
 
@@ -467,7 +467,7 @@ def test_repair_with_no_parent_folder_does_nothing(tmp_path):
 def test_check_clean(tmp_path, files):
     out = tmp_path / "rendered"
     outdir.write_folder(out, files)
-    assert outdir.check_folder(out, files) == (True, "", [])
+    assert drift.check_folder(out, files) == (True, "", [])
 
 
 def test_check_reports_drift_with_a_readable_diff(tmp_path, files):
@@ -478,7 +478,7 @@ def test_check_reports_drift_with_a_readable_diff(tmp_path, files):
     (out / "ml" / "extra.yaml").write_text("kind: Extra\n")
     (out / "default" / "settings.configmap.yaml").unlink()
     before = read_tree(out)
-    clean, diff, diags = outdir.check_folder(out, files)
+    clean, diff, diags = drift.check_folder(out, files)
     assert not clean
     assert read_tree(out) == before  # writes nothing
     assert [(d.code, d.severity.value, d.file) for d in diags] == [
@@ -494,7 +494,7 @@ def test_check_reports_drift_with_a_readable_diff(tmp_path, files):
 
 
 def test_check_missing_out_is_all_drift(tmp_path, files):
-    clean, diff, diags = outdir.check_folder(tmp_path / "nothing", files)
+    clean, diff, diags = drift.check_folder(tmp_path / "nothing", files)
     assert not clean and len(diags) == len(files)
     assert f"+++ b/{OUTPUT_MARKER}" in diff
 
@@ -502,14 +502,14 @@ def test_check_missing_out_is_all_drift(tmp_path, files):
 def test_check_out_that_is_a_file(tmp_path, files):
     (tmp_path / "f").write_text("x")
     with pytest.raises(outdir.OutputError):
-        outdir.check_folder(tmp_path / "f", files)
+        drift.check_folder(tmp_path / "f", files)
 
 
 def test_check_notes_missing_final_newline(tmp_path, files):
     out = tmp_path / "rendered"
     outdir.write_folder(out, files)
     (out / "kustomization.yaml").write_text(files["kustomization.yaml"].rstrip("\n"))
-    _, diff, _ = outdir.check_folder(out, files)
+    _, diff, _ = drift.check_folder(out, files)
     assert "\\ No newline at end of file" in diff
 
 
@@ -548,7 +548,7 @@ def test_byte_identical_across_hash_seeds():
 _FS_SCRIPT = """
 import json, os, subprocess, sys
 from pathlib import Path
-from compiler.emit import outdir
+from compiler.emit import drift, outdir
 root = Path(sys.argv[1]); out = root / "rendered"
 def tree():
     return {p.relative_to(out).as_posix(): p.read_text() for p in sorted(out.rglob("*")) if p.is_file()}
