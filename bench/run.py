@@ -41,12 +41,13 @@ STAGES = ("load", "validate", "resolve", "expand", "check", "emit")
 CLEANUP: list[Path] = []  # folders to remove once every measurement is done
 WHOLE_OUT_MAX = 500  # Decision 13: kustomize over the whole OUT only at N <= 500
 
-# The stage-timing child: the same work as `build -o`, sequenced as cli.build does it, timed per stage.
+# The stage-timing child: the same work as `build -o`, sequenced as doors/cli.py build does it, timed per stage.
 STAGE_CHILD = r"""
 import json, os, sys, time
 from pathlib import Path
 t0 = time.perf_counter()
-from compiler import cli, pipeline
+from compiler import pipeline
+from compiler.doors import cli
 from compiler import settings as settings_mod
 from compiler.emit import layout as emit_layout
 from compiler.emit import outdir

@@ -1,4 +1,5 @@
-"""`compile()`: the one place the stages are sequenced. cli.py and krm.py both call it.
+"""`compile()`: the one place the stages are sequenced. doors/cli.py and doors/function.py (the KRM door and
+the exec plugin) both call it.
 
 load -> validate -> model -> resolve -> expand -> check. Emitting (stream or folder) is the caller's job,
 because only the caller knows where the payload goes.

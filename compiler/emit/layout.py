@@ -28,7 +28,7 @@ from compiler.emit.dump import dump, dump_many
 from compiler.emit.outdir import marker_text
 from compiler.kinds import group_of
 
-# Codes (KSC6xx: emit); 603-607 are raised in outdir.py
+# Codes (KSC6xx: emit); 603 is raised in drift.py, 604-607 in outdir.py
 COLLISION = "KSC601"  # two objects would be written to one file
 BAD_PATH = "KSC602"   # a namespace or name that cannot be a folder or file name
 

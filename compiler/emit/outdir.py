@@ -32,7 +32,7 @@ except ImportError:  # pragma: no cover - Windows
 from compiler.diagnostics import Diagnostic, UsageError, notice, warning
 from compiler.constants import OUTPUT_MARKER
 
-# Codes (KSC6xx: emit; 601-602 are in emit.py)
+# Codes (KSC6xx: emit; 601-602 are in layout.py, 603 in drift.py)
 FOREIGN_OUT = "KSC604"    # OutputError: OUT is not empty and not ours
 UNWRITABLE = "KSC605"     # OutputError: OUT cannot be written (read-only, full, below a file, ...)
 LEFTOVER = "KSC606"       # notice: a leftover of an interrupted build was removed or restored

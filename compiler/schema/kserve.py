@@ -137,7 +137,7 @@ def _kserve_registry() -> Registry:
 
 def _drop_null(node: dict) -> None:
     """kubernetes-validate allows null for every field; a CRD allows it nowhere unless nullable (null
-    fields are pruned first: validate.py does that too, but a null list item stays and is an error)."""
+    fields are pruned first: validate/documents.py does that too, but a null list item stays and is an error)."""
     kind = node.get("type")
     if isinstance(kind, list) and "null" in kind:
         rest = [t for t in kind if t != "null"]

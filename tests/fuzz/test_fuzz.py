@@ -58,7 +58,7 @@ def fuzz(n: int) -> settings:
 
 # Errors that are about a whole file, not a place in it.
 WHOLE_FILE = {"KSC106"}  # larger than --max-file-bytes: never parsed, so no line to give
-# emit.layout's errors (two objects for one file, a generated name too long for a path) are about the
+# emit/layout.py's errors (two objects for one file, a generated name too long for a path) are about the
 # output and name the objects, not a source line; a bad source name is refused earlier, placed (KSC120).
 KNOWN_UNPLACED = {"KSC601", "KSC602"}
 

@@ -1,4 +1,4 @@
-"""emit/ (dump.py, layout.py, outdir.py): dumping, order, the folder layout, the atomic write, --check."""
+"""emit/ (dump.py, layout.py, outdir.py, drift.py): dumping, order, the folder layout, the atomic write, --check."""
 
 from __future__ import annotations
 

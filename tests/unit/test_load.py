@@ -1,4 +1,4 @@
-"""load.py: positions (1-based), documents, stdin, the folder walk and its skips, and the YAML 1.1 rules
+"""sources/ (walk.py, parse.py): positions (1-based), documents, stdin, the folder walk and its skips, and the YAML 1.1 rules
 Kubernetes reads with (design.md Decisions 1 and 8)."""
 
 from __future__ import annotations

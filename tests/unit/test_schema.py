@@ -123,7 +123,7 @@ def test_flattening_keeps_wrong_values_from_looking_unknown():
     assert [e.validator for e in errors(ISVC, data)] == ["type"]
 
 
-# The transformations schema.py applies (flatten, inline_refs) must not change a verdict: compare with the
+# The transformations schema/kserve.py applies (flatten, inline_refs) must not change a verdict: compare with the
 # files exactly as written, through jsonschema's own unevaluatedProperties and $ref resolution.
 _PLAIN = kserve_schema.KServeValidator(
     kserve_schema.own_schemas()[kserve_schema.SCHEMA_BASE + "inferenceservice.json"],

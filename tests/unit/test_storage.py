@@ -1,4 +1,4 @@
-"""Storage injection (compiler/expand/storage.py, credentials.py) against spec §5.
+"""Storage injection (compiler/expand/storage.py, uri.py, initializer.py, oci.py, credentials.py) against spec §5.
 
 Where the spec is silent the expectation is KServe v0.20.0's source, in our words:
   pkg/webhook/admission/pod/storage_initializer_injector.go  InjectStorageInitializer: the storage container
