@@ -14,7 +14,7 @@ from compiler.diagnostics import Diagnostic, Severity, Summary, UsageError, erro
 from compiler.document import Document
 from compiler.doors.function_config import STDIN, Options, outside_root, under
 from compiler.doors.items import LEGACY_PATH, PATH
-from compiler.emit import layout
+from compiler.emit import Output, layout
 from compiler.emit.dump import dump_many
 from compiler.reporters import REPORTERS
 from compiler.settings import Settings
@@ -95,11 +95,11 @@ def _place(outputs: list, new: list, default_namespace: str, *, annotate: bool) 
     return dump_many([_with_path(out, path_of[id(out)]) if annotate else out for out in ordered]), []
 
 
-def _with_path(out: layout.Output, path: str) -> layout.Output:
+def _with_path(out: Output, path: str) -> Output:
     """A copy telling kpt which file to write (kpt strips the annotations from the file itself)."""
     meta = dict(out.obj.get("metadata") or {})
     meta["annotations"] = {**(meta.get("annotations") or {}), PATH: path, LEGACY_PATH: path}
-    return layout.Output({**out.obj, "metadata": meta}, out.cluster_scoped, out.generated)
+    return Output({**out.obj, "metadata": meta}, out.cluster_scoped, out.generated)
 
 
 def _load_paths(settings: Settings, diags: list[Diagnostic]) -> list[Document]:

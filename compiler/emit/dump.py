@@ -12,6 +12,8 @@ import re
 
 import yaml
 
+from compiler.emit import Output
+
 # Dumping
 
 
@@ -130,7 +132,7 @@ def dump(obj: dict, *, generated: bool = False) -> str:
     return yaml.dump(_conventional(obj) if generated else obj, **_DUMP_OPTIONS)
 
 
-def _dump_output(out) -> str:  # a layout.Output
+def _dump_output(out: Output) -> str:
     return dump(out.obj, generated=out.generated)
 
 
@@ -145,8 +147,8 @@ def _dump_slice(bounds: tuple[int, int]) -> list[str]:
     return [_dump_output(out) for out in _PENDING[bounds[0]:bounds[1]]]
 
 
-def dump_many(outputs: list) -> list[str]:
-    """Every layout.Output's YAML, in order; in parallel worker processes for large builds."""
+def dump_many(outputs: list[Output]) -> list[str]:
+    """Every output's YAML, in order; in parallel worker processes for large builds."""
     global _PENDING
     workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 8)
     if len(outputs) < PARALLEL_MIN or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
 from typing import Iterable
 
 from compiler.constants import OUTPUT_MARKER
 from compiler.diagnostics import Diagnostic, ObjectRef, error
+from compiler.emit import Output
 from compiler.emit.dump import dump, dump_many
 from compiler.emit.outdir import marker_text
 from compiler.kinds import group_of
@@ -36,13 +36,6 @@ CLUSTER_FOLDER = "_cluster"
 KUSTOMIZATION = "kustomization.yaml"
 MAX_FILE_NAME = 255  # bytes; ext4, xfs, btrfs, APFS and NTFS all stop here
 
-
-
-@dataclass(frozen=True)
-class Output:
-    obj: dict             # apiVersion, kind, metadata.name always; metadata.namespace may be missing
-    cluster_scoped: bool  # filed under _cluster/, never under a namespace
-    generated: bool       # made by us (key order enforced); False: pass-through, dumped exactly as written
 
 
 

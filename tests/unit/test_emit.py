@@ -17,7 +17,7 @@ from hypothesis import given, settings, strategies as st
 from compiler.emit import dump as emit_dump
 from compiler.emit import layout as emit_layout
 from compiler.emit import drift, outdir
-from compiler.emit.layout import Output
+from compiler.emit import Output
 from compiler.constants import OUTPUT_MARKER
 
 REPO = Path(__file__).resolve().parents[2]
@@ -521,7 +521,7 @@ _SCRIPT = """
 import sys
 from compiler.emit import dump as emit_dump
 from compiler.emit import layout as emit_layout
-from compiler.emit.layout import Output
+from compiler.emit import Output
 objs = [Output({"apiVersion": "v1", "kind": k, "metadata": {"name": n, "namespace": ns,
                "labels": {f"l{i}": str(i) for i in range(5)}}, "data": {"x": "a\\nb\\n"}}, False, n != "c")
         for k in ("ConfigMap", "Service", "Secret") for n in ("b", "a", "c") for ns in ("z", "y")]
