@@ -35,7 +35,6 @@ FRAMEWORKS = ("sklearn", "xgboost", "tensorflow", "pytorch", "triton", "onnx", "
 V2_FRAMEWORKS = {"triton", "onnx", "huggingface"}  # legacy blocks that default to protocol v2
 V2_FORMATS = {"triton", "vLLM"}                      # model formats the defaulter sets v2 for (case-sensitive)
 MODEL_FORMAT_ANNOTATION = "modelFormat"
-COMPONENT_KINDS = ("predictor", "transformer", "explainer")
 # Bookkeeping that kustomize, kpt and our KRM function put on items: the API server never sees it on an
 # InferenceService, so KServe never copies it onto the objects it makes.
 HOST_TOOL_ANNOTATIONS = ("config.kubernetes.io/", "internal.config.kubernetes.io/", "config.k8s.io/",

@@ -108,7 +108,7 @@ def _settings(opts: dict, **overrides):
         catalog=env["catalog"] or "builtin", config_file=env["config_file"], crds=opts.get("crds"),
         kubernetes_version=env["kubernetes_version"], excludes=tuple(opts.get("excludes") or ()),
         limits=limits, stdin=stdin, storage_injection=env.get("storage_injection") or "pod",
-        allow_empty=bool(env.get("allow_empty")),
+        allow_empty=bool(env.get("allow_empty")), strict=opts["strict"],
         max_placeholder_bytes=opts.get("max_placeholder_bytes") or Settings.max_placeholder_bytes,
         **overrides)
 

@@ -61,7 +61,8 @@ def compile_items(opts: Options, docs: list[Document | None], *, root: str | Non
         sources=tuple(under(root, p) for p in opts.paths) or (".",), default_namespace=opts.default_namespace,
         catalog=opts.catalog, config_file=under(root, opts.config) if opts.config else None,
         kubernetes_version=opts.kubernetes_version, storage_injection=opts.storage_injection,
-        allow_empty=allow_empty if opts.allow_empty is None else opts.allow_empty, drop_previous_output=True)
+        allow_empty=allow_empty if opts.allow_empty is None else opts.allow_empty, strict=opts.strict,
+        drop_previous_output=True)
     items = [d for d in docs if d is not None]
     try:
         from_disk = _load_paths(settings, run.diagnostics) if opts.paths else []

@@ -15,13 +15,13 @@ from importlib import resources
 
 import jinja2  # this module is imported only for --summary (the CLI imports it lazily)
 
+from compiler.constants import COMPONENTS
 from compiler.diagnostics import Diagnostic, Severity, Summary, sorted_diagnostics
 from compiler.reporters.text import STDIN
 
 MAX_ROWS = 1000        # about 100 bytes a row: far below GitHub's 1 MiB
 MAX_DIAGNOSTICS = 200  # per section (errors, warnings)
 
-COMPONENTS = ("predictor", "transformer", "explainer")  # the order KServe lists them in
 EMPTY = "—"
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~])")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from compiler.constants import (AUTOSCALER_CLASS_ANNOTATION, AUTOSCALER_CLASSES, DEPLOYMENT_MODE_ANNOTATION,
-                                PROTOCOLS, TRANSFORMER_CONTAINER)
+                                COMPONENTS, PROTOCOLS, TRANSFORMER_CONTAINER)
 from compiler.diagnostics import Diagnostic, error, warning
 from compiler.document import Document, dotted_path
 from compiler.validate.shared import UNKNOWN_PROTOCOL, blocked_env
@@ -29,7 +29,6 @@ NO_IMPLEMENTATION = "KSC223"
 
 FRAMEWORKS = ("sklearn", "xgboost", "tensorflow", "pytorch", "triton", "onnx", "huggingface", "pmml",
               "lightgbm", "paddle")
-COMPONENTS = ("predictor", "transformer", "explainer")
 
 
 def inference_service_rules(doc: Document) -> list[Diagnostic]:
