@@ -101,6 +101,11 @@ def has_errors(diags: Iterable[Diagnostic], *, strict: bool = False) -> bool:
     return any(d.severity in failing for d in diags)
 
 
+def has_internal_error(diags: Iterable[Diagnostic]) -> bool:
+    """An error in the KSC5xx range: our bug, not the input's (exit 3)."""
+    return any(d.severity is Severity.ERROR and d.code.startswith("KSC5") for d in diags)
+
+
 def sorted_diagnostics(diags: Iterable[Diagnostic]) -> list[Diagnostic]:
     """Deterministic order for every reporter: by file, document, position, code."""
     unique = dict.fromkeys(diags)  # a stage may report the same fact twice; the user reads it once

@@ -17,7 +17,8 @@ from compiler import catalog as catalog_mod
 from compiler import check, kinds, model
 from compiler import config as config_mod
 from compiler.constants import KSERVE_GROUP
-from compiler.diagnostics import SETTING, Diagnostic, Severity, UsageError, error, has_errors, notice, warning
+from compiler.diagnostics import (SETTING, Diagnostic, Severity, UsageError, error, has_errors, has_internal_error,
+                                  notice, warning)
 from compiler.document import Document
 from compiler.emit import Output
 from compiler.resolve import Resolution, Runtimes, resolve
@@ -56,7 +57,7 @@ class Result:
 
     @property
     def internal_error(self) -> bool:
-        return any(d.severity is Severity.ERROR and d.code.startswith("KSC5") for d in self.diagnostics)
+        return has_internal_error(self.diagnostics)
 
 
 def compile(settings: Settings, documents: list[Document] | None = None) -> Result:

@@ -19,7 +19,7 @@ from compiler.diagnostics import Diagnostic, Summary, UsageError, sorted_diagnos
 from compiler.doors import argocd
 from compiler.reporters import REPORTERS, InputObject, ReportContext
 from compiler.schema.bundle import KSERVE_KUBERNETES_VERSION, kubernetes_versions
-from compiler.settings import Limits, Settings
+from compiler.settings import BUILTIN_CATALOG, Limits, Settings
 
 # Lazy imports (the only ones), measured with python -X importtime: the pipeline costs ~320 ms to import
 # (jsonschema, referencing, the stages), emit/ ~45 ms (multiprocessing), catalog_view ~60 ms, the Markdown
@@ -105,7 +105,7 @@ def _settings(opts: dict, **overrides):
     stdin = sys.stdin.buffer.read() if "-" in sources else None
     return Settings(
         sources=sources, default_namespace=env["default_namespace"] or "default",
-        catalog=env["catalog"] or "builtin", config_file=env["config_file"], crds=opts.get("crds"),
+        catalog=env["catalog"] or BUILTIN_CATALOG, config_file=env["config_file"], crds=opts.get("crds"),
         kubernetes_version=env["kubernetes_version"], excludes=tuple(opts.get("excludes") or ()),
         limits=limits, stdin=stdin, storage_injection=env.get("storage_injection") or "pod",
         allow_empty=bool(env.get("allow_empty")), strict=opts["strict"],

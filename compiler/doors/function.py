@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from typing import IO
 
 from compiler import pipeline
-from compiler.diagnostics import Diagnostic, Severity, Summary, UsageError, error, has_errors, sorted_diagnostics
+from compiler.diagnostics import (Diagnostic, Summary, UsageError, error, has_errors, has_internal_error,
+                                  sorted_diagnostics)
 from compiler.document import Document
 from compiler.doors.function_config import STDIN, Options, outside_root, under
 from compiler.doors.items import LEGACY_PATH, PATH
@@ -38,7 +39,7 @@ class Run:
 
     @property
     def internal_error(self) -> bool:
-        return any(d.severity is Severity.ERROR and d.code.startswith("KSC5") for d in self.diagnostics)
+        return has_internal_error(self.diagnostics)
 
 
 def config_error(exc: UsageError, where: dict | None, section: str) -> Diagnostic:
