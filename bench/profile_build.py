@@ -1,4 +1,4 @@
-"""cProfile of one in-process `build -o` (pipeline.compile, emit.layout, emit.write_folder).
+"""cProfile of one in-process `build -o` (pipeline.compile, emit_layout.layout, outdir.write_folder).
 
     python bench/profile_build.py --n 2000 [--top 25]
 
@@ -35,16 +35,19 @@ def main(argv: list[str] | None = None) -> int:
     generate.generate(args.n, repo, args.seed)
     if out.exists():
         shutil.rmtree(out)
-    from compiler import emit, pipeline  # imported before profiling: import time is not the build's
-    settings = pipeline.Settings(sources=(str(repo),), skip=(out,))
+    from compiler import pipeline  # imported before profiling: import time is not the build's
+    from compiler import settings as settings_mod
+    from compiler.emit import layout as emit_layout
+    from compiler.emit import outdir
+    settings = settings_mod.Settings(sources=(str(repo),), skip=(out,))
     prof = cProfile.Profile()
     result = None
     prof.enable()
     try:
         result = pipeline.compile(settings)
-        files, _diags = emit.layout(result.outputs, settings.default_namespace) if not result.failed() else ({}, [])
+        files, _diags = emit_layout.layout(result.outputs, settings.default_namespace) if not result.failed() else ({}, [])
         if files:
-            emit.write_folder(out, files, force=False)
+            outdir.write_folder(out, files, force=False)
     except Exception as exc:  # still show where the time went up to the crash
         print(f"the build raised {type(exc).__name__}: {exc}; the profile covers what ran", file=sys.stderr)
     finally:

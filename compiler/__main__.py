@@ -1,6 +1,6 @@
 """`python -m compiler` is the same program as the `kserve-compiler` console script."""
 
-from compiler.cli import main
+from compiler.doors.cli import main
 
 if __name__ == "__main__":
     main()

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from compiler.diagnostics import Diagnostic, UsageError
+from compiler.diagnostics import SETTING, Diagnostic, UsageError
 from compiler.document import Document
-from compiler.load import Loaded, SourceFile, load, parse
+from compiler.settings import BUILTIN_CATALOG
+from compiler.sources.parse import Loaded, load, parse
+from compiler.sources.walk import SourceFile
 from compiler.resources import data_files
 
-BUILTIN = "builtin"
+BAD_CATALOG = "KSC002"  # UsageError: the catalog setting names nothing we can read
+
+BUILTIN = BUILTIN_CATALOG
 NONE = "none"
 SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -27,9 +31,9 @@ def catalog_files(choice: str) -> list[SourceFile]:
     try:  # not is_dir(): it raises on a name too long for the OS, which is still the user's input
         names = sorted(p.name for p in folder.iterdir() if p.name.endswith(SUFFIXES))
     except OSError as exc:
-        raise UsageError(f"--catalog {choice[:200]!r} is not a folder we can read ({exc.strerror or exc})",
+        raise UsageError(f"{SETTING} {choice[:200]!r} is not a folder we can read ({exc.strerror or exc})",
                          hint="use builtin, none, or a folder of ClusterServingRuntime / "
-                              "ClusterStorageContainer YAML files", code="KSC002") from None
+                              "ClusterStorageContainer YAML files", code=BAD_CATALOG, setting="catalog") from None
     return [SourceFile(folder / name, f"{shown}/{name}", name, True) for name in names]
 
 

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import json
 
-from compiler.catalog import load_catalog
+from compiler.catalog import BAD_CATALOG, load_catalog
 from compiler.diagnostics import UsageError
 from compiler.document import Document
+from compiler.emit.dump import dump
 
 
 def documents(choice: str) -> list[Document]:
     docs, diags = load_catalog(choice)
     if diags:
         raise UsageError(f"the catalog {choice!r} does not load: {diags[0].file}: {diags[0].message}",
-                         code="KSC002")
+                         code=BAD_CATALOG)
     return sorted(docs, key=lambda d: (d.kind, d.name or ""))
 
 
@@ -52,7 +53,6 @@ def listing(docs: list[Document], fmt: str) -> str:
 
 
 def show(docs: list[Document], name: str, fmt: str) -> str | None:
-    from compiler.emit import dump
     found = [d for d in docs if d.name == name]
     if not found:
         return None

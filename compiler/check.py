@@ -13,21 +13,19 @@ checked on its own.
 from __future__ import annotations
 
 import functools
-import os
-import shutil
 from typing import Any, Iterator
 
 from jsonschema import ValidationError
 from jsonschema.exceptions import best_match
 
-from compiler import schema
+from compiler.kinds import SOURCE_ANNOTATION
+from compiler.schema import bundle, kserve, kubernetes
 from compiler.diagnostics import Diagnostic, ObjectRef, error
 from compiler.document import dotted_path
 
 # Codes (KSC5xx: check)
 INVALID_OUTPUT = "KSC501"
 
-SOURCE_ANNOTATION = "kserve-compiler/source"  # kinds.SOURCE_ANNOTATION (Decision 3)
 BUG_HINT = "this is a bug in kserve-compiler, not in your input; please report it with the object"
 # Keywords that constrain values rather than types or structure.
 VALUE_KEYWORDS = {"enum", "const", "pattern", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
@@ -42,9 +40,9 @@ def check(objects: list[dict], *, kubernetes_version: str | None = None,
           crds: dict | None = None) -> list[Diagnostic]:
     """KSC501 for every emitted object Kubernetes' schema for `kubernetes_version` (default: the newest
     bundled) rejects. Kinds without a schema (custom resources) are skipped, unless `crds` (from
-    schema.load_crds) has theirs. Raises schema.UnsupportedKubernetesVersion for a version outside the
+    schema.crd.load_crds) has theirs. Raises bundle.UnsupportedKubernetesVersion for a version outside the
     bundled range."""
-    version = schema.kubernetes_version(kubernetes_version)
+    version = bundle.kubernetes_version(kubernetes_version)
     passed: set = set()
     diags: list[Diagnostic] = []
     for obj in objects:
@@ -66,8 +64,8 @@ def check(objects: list[dict], *, kubernetes_version: str | None = None,
 def _validator(version: str, api_version: str, kind: str, crds: dict | None) -> tuple[Any, bool]:
     """The validator, and whether its verdicts may be shared by shape."""
     if crds and (api_version, kind) in crds:
-        return schema.crd_validator(crds[(api_version, kind)]), False  # CRDs constrain values
-    validator = schema.kubernetes_validator(version, api_version, kind)
+        return kserve.crd_validator(crds[(api_version, kind)]), False  # CRDs constrain values
+    validator = kubernetes.kubernetes_validator(version, api_version, kind)
     return validator, validator is not None and _shape_safe(version, validator.schema)
 
 
@@ -90,7 +88,7 @@ def _shape_safe(version: str, kind_schema: dict) -> bool:
 
 @functools.cache
 def _definitions_safe(version: str) -> bool:
-    return next(_value_constraints(schema._definitions(version), None), None) is None
+    return next(_value_constraints(bundle.definitions(version), None), None) is None
 
 
 def _schema_safe(kind_schema: dict) -> bool:
@@ -142,24 +140,3 @@ def _diagnostic(obj: dict, err: ValidationError) -> Diagnostic:
     hint = f"{BUG_HINT} (it was generated from {source})" if source else BUG_HINT
     return error(INVALID_OUTPUT, f"generated {ref} is not valid Kubernetes{at}: {err.message}",
                  object=ref, field=field or None, hint=hint)
-
-
-# ---------------------------------------------------------------------------------------------------
-# kubeconform (Decision 14): only when on PATH, only with local schemas
-
-
-def kubeconform_available() -> bool:
-    return shutil.which("kubeconform") is not None
-
-
-def kubeconform_command(schema_location: str, kubernetes_version: str | None) -> list[str]:
-    """What would run, fed the emitted YAML stream on stdin: kubeconform, strict, with a local schema
-    location only (never its network default, raw.githubusercontent.com). The folder must be in
-    kubeconform's own layout (a local copy of yannh/kubernetes-json-schema, say): kubernetes-validate's
-    bundle is not (its files name groups by their first label and $ref "/api/_definitions.json").
-    check() does not call it: kubeconform was not on the machine this was written on, so this command has
-    never been run against it."""
-    if not os.path.isdir(schema_location):
-        raise ValueError(f"kubeconform needs a local schema folder, not {schema_location!r}")
-    return ["kubeconform", "-strict", "-summary", "-output", "json", "-kubernetes-version",
-            f"{schema.kubernetes_version(kubernetes_version)}.0", "-schema-location", schema_location, "-"]

@@ -8,3 +8,7 @@ STORAGE_INITIALIZER = "storage-initializer"       # constants.StorageInitializer
 AUTOSCALER_CLASS_ANNOTATION = "serving.kserve.io/autoscalerClass"
 AUTOSCALER_CLASSES = ("hpa", "external", "keda", "none")   # constants.AutoscalerAllowedClassList
 DEPLOYMENT_MODE_ANNOTATION = "serving.kserve.io/deploymentMode"
+OUTPUT_MARKER = ".kserve-compiler"  # the file that marks a folder as our output (emit/outdir.py writes it)
+COMPONENTS = ("predictor", "transformer", "explainer")  # an InferenceService's, in the order KServe lists them
+KSERVE_GROUP = "serving.kserve.io"                # the API group of every KServe kind we read
+PROTOCOLS = ("v1", "v2", "grpc-v1", "grpc-v2")    # constants.InferenceServiceProtocol values, in resolve's rank order

@@ -101,17 +101,35 @@ def has_errors(diags: Iterable[Diagnostic], *, strict: bool = False) -> bool:
     return any(d.severity in failing for d in diags)
 
 
+def has_internal_error(diags: Iterable[Diagnostic]) -> bool:
+    """An error in the KSC5xx range: our bug, not the input's (exit 3)."""
+    return any(d.severity is Severity.ERROR and d.code.startswith("KSC5") for d in diags)
+
+
 def sorted_diagnostics(diags: Iterable[Diagnostic]) -> list[Diagnostic]:
     """Deterministic order for every reporter: by file, document, position, code."""
     unique = dict.fromkeys(diags)  # a stage may report the same fact twice; the user reads it once
     return sorted(unique, key=Diagnostic.sort_key)
 
 
-class UsageError(Exception):
-    """A command-line or configuration problem (exit 2), raised only at the edges."""
+USAGE = "KSC001"   # a usage or configuration problem without a code of its own
+SETTING = "{setting}"  # where a UsageError's message names its setting; the door fills in its own word
 
-    def __init__(self, message: str, hint: str | None = None, code: str = "KSC001"):
+
+class UsageError(Exception):
+    """A command-line or configuration problem (exit 2). Raised by the core about a setting (a field of
+    settings.Settings, named in `setting`), its message starts with SETTING where the setting's name goes:
+    each door words it for its users (the CLI's flag, the KRM functionConfig key) with `worded()`."""
+
+    def __init__(self, message: str, hint: str | None = None, code: str = USAGE, *, setting: str | None = None):
         super().__init__(message)
         self.message = message
         self.hint = hint
         self.code = code
+        self.setting = setting
+
+    def worded(self, names: dict[str, str]) -> str:
+        """The message with the setting named as `names` (setting -> the door's word) names it."""
+        if self.setting is None or not self.message.startswith(SETTING):
+            return self.message
+        return names.get(self.setting, self.setting) + self.message[len(SETTING):]

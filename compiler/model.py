@@ -16,7 +16,6 @@ from compiler.diagnostics import Diagnostic, error, notice, warning
 from compiler.document import Document
 from compiler.plain import clone
 
-KSERVE_GROUP = "serving.kserve.io"
 ISVC_API = "serving.kserve.io/v1beta1"
 RUNTIME_API = "serving.kserve.io/v1alpha1"
 RUNTIME_KINDS = ("ServingRuntime", "ClusterServingRuntime")
@@ -35,9 +34,7 @@ FRAMEWORKS = ("sklearn", "xgboost", "tensorflow", "pytorch", "triton", "onnx", "
               "paddle", "huggingface")
 V2_FRAMEWORKS = {"triton", "onnx", "huggingface"}  # legacy blocks that default to protocol v2
 V2_FORMATS = {"triton", "vLLM"}                      # model formats the defaulter sets v2 for (case-sensitive)
-PROTOCOLS = ("v1", "v2", "grpc-v1", "grpc-v2")
 MODEL_FORMAT_ANNOTATION = "modelFormat"
-COMPONENT_KINDS = ("predictor", "transformer", "explainer")
 # Bookkeeping that kustomize, kpt and our KRM function put on items: the API server never sees it on an
 # InferenceService, so KServe never copies it onto the objects it makes.
 HOST_TOOL_ANNOTATIONS = ("config.kubernetes.io/", "internal.config.kubernetes.io/", "config.k8s.io/",

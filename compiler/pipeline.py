@@ -1,4 +1,5 @@
-"""`compile()`: the one place the stages are sequenced. cli.py and krm.py both call it.
+"""`compile()`: the one place the stages are sequenced. doors/cli.py and doors/function.py (the KRM door and
+the exec plugin) both call it.
 
 load -> validate -> model -> resolve -> expand -> check. Emitting (stream or folder) is the caller's job,
 because only the caller knows where the payload goes.
@@ -7,16 +8,25 @@ because only the caller knows where the payload goes.
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 from compiler import catalog as catalog_mod
+from compiler import check, kinds, model
 from compiler import config as config_mod
-from compiler import kinds, model
-from compiler.diagnostics import Diagnostic, Severity, UsageError, error, has_errors, notice, warning
+from compiler.constants import KSERVE_GROUP
+from compiler.diagnostics import (SETTING, Diagnostic, Severity, UsageError, error, has_errors, has_internal_error,
+                                  notice, warning)
 from compiler.document import Document
-from compiler.load import Limits, collect, load
+from compiler.emit import Output
 from compiler.resolve import Resolution, Runtimes, resolve
+from compiler.settings import Settings
+from compiler.sources.parse import load
+from compiler.sources.walk import SourceFile, collect
+from compiler.validate import documents as validate_documents
+from compiler.validate import runtime as runtime_rules
 
 # Codes owned by the pipeline
 DUPLICATE_OBJECT = "KSC115"
@@ -25,29 +35,10 @@ UNKNOWN_KIND = "KSC117"
 CATALOG_OVERRIDE = "KSC118"
 PREVIOUS_OUTPUT = "KSC119"
 BAD_OBJECT_NAME = "KSC120"
+BAD_CONFIG_FILE = "KSC003"  # UsageError: the config_file setting names no usable ConfigMap
 CONFIG_NOT_STANDARD = "KSC013"
 EMPTY = "KSC608"
 INTERNAL = "KSC500"
-
-
-@dataclass(frozen=True)
-class Settings:
-    sources: tuple[str, ...] = (".",)
-    default_namespace: str = "default"
-    catalog: str = catalog_mod.BUILTIN
-    config_file: str | None = None
-    crds: str | None = None
-    kubernetes_version: str | None = None
-    excludes: tuple[str, ...] = ()
-    skip: tuple[Path, ...] = ()            # folders a walk never enters (the -o target)
-    limits: Limits = Limits()
-    max_placeholder_bytes: int = 256 * 1024  # one placeholder-bearing value, expanded (--max-placeholder-bytes)
-    storage_injection: str = "pod"
-    resolve: bool = True                   # validate without --resolve stops before resolution
-    expand: bool = True                    # build: make the objects
-    allow_empty: bool = False
-    stdin: bytes | None = None             # stdin's bytes when a source is "-" (tests, KRM)
-    drop_previous_output: bool = False     # KRM: items we generated last time are regenerated
 
 
 @dataclass
@@ -57,7 +48,7 @@ class Result:
     services: list[model.InferenceService] = field(default_factory=list)
     resolutions: list[Resolution] = field(default_factory=list)
     runtimes: list[model.Runtime] = field(default_factory=list)
-    outputs: list = field(default_factory=list)                   # emit.Output, generated and passed through
+    outputs: list[Output] = field(default_factory=list)           # generated and passed through
     config: config_mod.Config = config_mod.BUILTIN
     timings: dict[str, float] = field(default_factory=dict)       # seconds per stage (bench/)
 
@@ -66,54 +57,47 @@ class Result:
 
     @property
     def internal_error(self) -> bool:
-        return any(d.severity is Severity.ERROR and d.code.startswith("KSC5") for d in self.diagnostics)
+        return has_internal_error(self.diagnostics)
 
 
 def compile(settings: Settings, documents: list[Document] | None = None) -> Result:
     """Compile the sources named by `settings` (or the given documents, for KRM)."""
     result = Result()
-    clock = _Clock(result.timings)
-    with clock("load"):
+    timings = result.timings
+    with timed(timings, "load"):
         docs = documents if documents is not None else _load_sources(settings, result)
         catalog_docs, catalog_diags = catalog_mod.load_catalog(settings.catalog)
         result.diagnostics += catalog_diags
         result.config = _config(settings, docs, result)
         consumed, passthrough = _classify(docs, settings, result)
         result.documents = consumed + passthrough
-    with clock("validate"):
-        from compiler import validate
+    with timed(timings, "validate"):
         kserve_docs = catalog_docs + consumed
-        result.diagnostics += validate.validate(kserve_docs, crds=settings.crds)
-        result.diagnostics += validate.same_priority_conflicts(
+        result.diagnostics += validate_documents.validate(kserve_docs, crds=settings.crds)
+        result.diagnostics += runtime_rules.same_priority_conflicts(
             [d for d in kserve_docs if d.kind in model.RUNTIME_KINDS], default_namespace=settings.default_namespace)
         invalid = {id(d) for d in _documents_with_errors(kserve_docs, result.diagnostics)}
-    with clock("resolve"):
+    with timed(timings, "resolve"):
         _model(settings, catalog_docs, [d for d in consumed if id(d) not in invalid], result)
         if settings.resolve:
             _resolve(result)
     if settings.expand and settings.resolve:
-        with clock("expand"):
+        with timed(timings, "expand"):
             generated = _expand(settings, catalog_docs, consumed, result)
-        with clock("check"):
+        with timed(timings, "check"):
             _check(settings, generated, result)
         result.outputs = _outputs(generated, passthrough, settings, result)
     return result
 
 
-class _Clock:
-    def __init__(self, timings: dict):
-        self.timings = timings
-
-    def __call__(self, stage: str):
-        timings = self.timings
-
-        class _Timer:
-            def __enter__(self):
-                self.start = time.perf_counter()
-
-            def __exit__(self, *exc):
-                timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - self.start
-        return _Timer()
+@contextmanager
+def timed(timings: dict[str, float], stage: str) -> Iterator[None]:
+    """Add the seconds the block takes to timings[stage] (Result.timings; bench/ reads them)."""
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - start
 
 
 def _load_sources(settings: Settings, result: Result) -> list[Document]:
@@ -142,10 +126,9 @@ def _config(settings: Settings, docs: list[Document], result: Result) -> config_
 
 
 def _config_file(settings: Settings) -> config_mod.Config:
-    from compiler.load import SourceFile
     path = Path(settings.config_file)
     if not path.is_file():
-        raise UsageError(f"--config {settings.config_file!r} is not a file", code="KSC003")
+        raise UsageError(f"{SETTING} {settings.config_file!r} is not a file", code=BAD_CONFIG_FILE, setting="config_file")
     loaded = load([SourceFile(path, settings.config_file, path.name, True)], limits=settings.limits,
                   origin="config")
     docs = [d for d in loaded.documents if config_mod.is_config(d)]
@@ -153,10 +136,11 @@ def _config_file(settings: Settings) -> config_mod.Config:
     if problems or len(docs) != 1:
         first = problems[0].message if problems else f"it must hold exactly one ConfigMap named " \
                                                      f"{config_mod.CONFIG_NAME}"
-        raise UsageError(f"--config {settings.config_file}: {first}", code="KSC003")
+        raise UsageError(f"{SETTING} {settings.config_file}: {first}", code=BAD_CONFIG_FILE, setting="config_file")
     cfg, diags = config_mod.from_configmap(docs[0])
     if cfg is None:
-        raise UsageError(f"--config {settings.config_file}: {diags[0].message}", code="KSC003")
+        raise UsageError(f"{SETTING} {settings.config_file}: {diags[0].message}", code=BAD_CONFIG_FILE,
+                         setting="config_file")
     return cfg
 
 
@@ -167,7 +151,7 @@ def _classify(docs: list[Document], settings: Settings, result: Result) -> tuple
     passthrough: list[Document] = []
     seen: dict[tuple, Document] = {}
     for doc in docs:
-        if doc.kind in kinds.CONSUMED_KINDS and kinds.group_of(doc.api_version) == model.KSERVE_GROUP:
+        if doc.kind in kinds.CONSUMED_KINDS and kinds.group_of(doc.api_version) == KSERVE_GROUP:
             target = consumed
         elif config_mod.is_config(doc):
             continue
@@ -185,7 +169,7 @@ def _classify(docs: list[Document], settings: Settings, result: Result) -> tuple
             if problem:
                 result.diagnostics.append(problem)
                 continue
-            if kinds.group_of(doc.api_version) == model.KSERVE_GROUP:
+            if kinds.group_of(doc.api_version) == KSERVE_GROUP:
                 result.diagnostics.append(warning(NOT_COMPILED, f"{doc.kind} is not compiled by kserve-compiler; "
                                                   "it is passed through unchanged", **doc.where()))
         key = (kinds.group_of(doc.api_version), doc.kind,
@@ -262,6 +246,8 @@ def _resolve(result: Result) -> None:
 
 
 def _expand(settings: Settings, catalog_docs: list[Document], consumed: list[Document], result: Result) -> list:
+    # Lazy, measured: expand/ costs ~55 ms to import, and `validate` (the pre-commit hook's command,
+    # run on a file or two) never expands.
     from compiler.expand import expand
     from compiler.expand.context import ExpandContext
     storage = tuple(sorted((d.data for d in catalog_docs + consumed if d.kind == model.STORAGE_CONTAINER_KIND),
@@ -299,12 +285,10 @@ def _stamp(obj: dict, doc: Document) -> dict:
 def _check(settings: Settings, generated: list, result: Result) -> None:
     if result.failed():
         return
-    from compiler import check
     result.diagnostics += check.check([obj for obj, _ in generated], kubernetes_version=settings.kubernetes_version)
 
 
-def _outputs(generated: list, passthrough: list[Document], settings: Settings, result: Result) -> list:
-    from compiler.emit import Output
+def _outputs(generated: list, passthrough: list[Document], settings: Settings, result: Result) -> list[Output]:
     if result.failed():
         return []
     outputs = [Output(obj, False, True) for obj, _ in generated]

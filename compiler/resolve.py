@@ -10,9 +10,9 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 
-from compiler.constants import KSERVE_CONTAINER
+from compiler.constants import KSERVE_CONTAINER, PROTOCOLS
 from compiler.diagnostics import Diagnostic, error, warning
-from compiler.model import PROTOCOLS, Component, InferenceService, ModelFormat, Runtime
+from compiler.model import Component, InferenceService, ModelFormat, Runtime
 
 # Codes (KSC3xx: resolve)
 RUNTIME_NOT_FOUND = "KSC301"

@@ -89,7 +89,7 @@ def workspace(tmp_path, monkeypatch):
 
 @pytest.fixture
 def run_cli():
-    from compiler.cli import main
+    from compiler.doors.cli import main
 
     def run(*args: str, input: str | bytes | None = None, env: dict | None = None):
         runner = CliRunner()

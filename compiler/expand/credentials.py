@@ -13,6 +13,7 @@ import binascii
 import json
 
 from compiler.diagnostics import Diagnostic, ObjectRef, error, notice, warning
+from compiler.expand.uri import go_json  # one JSON writer for Go's map[string]string
 
 # Codes (KSC43x: storage credentials)
 NOT_INJECTED = "KSC430"
@@ -132,7 +133,6 @@ def storage_spec_envs(init: dict, *, namespace: str, annotations: dict, key: str
             else:
                 args[i] = f"{stype}://{path}"
     if params:
-        from compiler.expand.storage import go_json  # one JSON writer for Go's map[string]string
         env.append({"name": "STORAGE_OVERRIDE_CONFIG", "value": go_json(params)})
     if not env:
         init.pop("env", None)

@@ -15,6 +15,8 @@ import re
 from compiler.constants import TRANSFORMER_CONTAINER
 from compiler.diagnostics import Diagnostic, error, warning
 from compiler.expand import metadata, placeholders, storage
+from compiler.expand import uri as storage_uri
+from compiler.expand.mounts import MODEL_DIR
 from compiler.expand.context import ExpandContext, PodResult
 from compiler.expand.merge import (MergeError, merge_pod_fields, strategic_merge_container,
                                    volume_source_conflicts)
@@ -122,7 +124,7 @@ def _model_predictor(res: Resolution, meta: dict, ctx: ExpandContext) -> tuple[d
         diags += _place(found, res)
     pod["containers"] = [merged, *others]
     diags += _isvc_name_env(pod["containers"], res)
-    added, uri, problems = storage.controller_annotations(
+    added, uri, problems = storage_uri.controller_annotations(
         _str(model.get("storageUri")), model.get("storage"), _str(comp.spec.get("storageContainerName")))
     diags += [error(code, message, **where) for code, message in problems]
     return pod, added, diags, uri
@@ -134,7 +136,7 @@ def _server_type_defaults(res: Resolution, model: dict, patch: dict) -> None:
     has_storage = model.get("storageUri") is not None or model.get("storage") is not None
     env = patch["env"] = list(patch["env"]) if isinstance(patch.get("env"), list) else []
     if kind == "mlserver":
-        wanted = ((("MLSERVER_MODEL_NAME", res.isvc.name), ("MLSERVER_MODEL_URI", storage.MODEL_DIR))
+        wanted = ((("MLSERVER_MODEL_NAME", res.isvc.name), ("MLSERVER_MODEL_URI", MODEL_DIR))
                   if has_storage else (("MLSERVER_LOAD_MODELS_AT_STARTUP", "false"),))
         for name, value in wanted:
             if not any(isinstance(e, dict) and e.get("name") == name for e in env):
@@ -234,7 +236,7 @@ def _custom_predictor(res: Resolution, meta: dict, ctx: ExpandContext) -> tuple[
     pod["containers"] = containers
     diags = _isvc_name_env(containers, res)
     uri = _storage_uri_env(containers[0])
-    added, uri, _ = storage.controller_annotations(uri, None, _str(comp.spec.get("storageContainerName")))
+    added, uri, _ = storage_uri.controller_annotations(uri, None, _str(comp.spec.get("storageContainerName")))
     return pod, added, diags, uri
 
 
@@ -260,7 +262,7 @@ def _transformer_or_explainer(res: Resolution, meta: dict, ctx: ExpandContext) -
     pod["containers"] = containers
     diags = _isvc_name_env(containers[:1], res) if comp.kind == "transformer" else []
     uri = _storage_uri_env(first)
-    added = {storage.SOURCE_URI: uri} if uri is not None else {}
+    added = {storage_uri.SOURCE_URI: uri} if uri is not None else {}
     return pod, added, diags, uri
 
 
@@ -308,7 +310,7 @@ def _storage(res: Resolution, meta: dict, ctx: ExpandContext, pod: dict, uri: st
                    **_filtered(meta.get("annotations"), ctx), **added,
                    **_filtered(comp.spec.get("annotations"), ctx)}
     if comp.kind == "predictor" and metadata._multi_model(comp):
-        annotations[storage.AGENT] = "true"  # metadata.py adds the agent annotations; the webhook then skips
+        annotations[storage_uri.AGENT] = "true"  # metadata.py adds the agent annotations; the webhook then skips
     more, found = storage.inject_storage(pod, uri, component_kind=comp.kind, annotations=annotations, ctx=ctx,
                                          namespace=res.isvc.namespace, where=where)
     added.update(more)

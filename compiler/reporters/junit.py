@@ -16,7 +16,9 @@ No timestamps or durations: the report is byte-identical across runs.
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as ET  # noqa: N817 - this module is imported only to render JUnit (reporters._lazy)
 from dataclasses import dataclass, field
+from xml.etree.ElementTree import SubElement
 
 from compiler.diagnostics import Diagnostic, Severity, Summary, sorted_diagnostics
 from compiler.reporters import DEFAULT_CONTEXT, ReportContext
@@ -38,8 +40,6 @@ class _Case:
 
 
 def render(diags: list[Diagnostic], summary: Summary, *, context: ReportContext | None = None) -> str:
-    import xml.etree.ElementTree as ET  # noqa: N817 - only here, so importing reporters stays cheap
-
     context = context or DEFAULT_CONTEXT
     failing = {Severity.ERROR, Severity.WARNING} if context.strict else {Severity.ERROR}
     cases = _cases(sorted_diagnostics(diags), context)
@@ -56,8 +56,6 @@ def render(diags: list[Diagnostic], summary: Summary, *, context: ReportContext 
 
 
 def _testcase(element, case: _Case, failing: set[Severity]) -> None:
-    from xml.etree.ElementTree import SubElement
-
     bad = [d for d in case.diags if d.severity in failing]
     if bad:
         more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""

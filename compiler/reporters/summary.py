@@ -13,13 +13,15 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 
+import jinja2  # this module is imported only for --summary (the CLI imports it lazily)
+
+from compiler.constants import COMPONENTS
 from compiler.diagnostics import Diagnostic, Severity, Summary, sorted_diagnostics
 from compiler.reporters.text import STDIN
 
 MAX_ROWS = 1000        # about 100 bytes a row: far below GitHub's 1 MiB
 MAX_DIAGNOSTICS = 200  # per section (errors, warnings)
 
-COMPONENTS = ("predictor", "transformer", "explainer")  # the order KServe lists them in
 EMPTY = "—"
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~])")
@@ -90,8 +92,6 @@ def _row_key(row: SummaryRow) -> tuple:
 
 @functools.lru_cache(maxsize=1)
 def _template():
-    import jinja2  # only here: importing the reporters must stay cheap
-
     env = jinja2.Environment(autoescape=False, trim_blocks=True, lstrip_blocks=True,
                              keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
     env.filters.update(cell=escape_cell, md=escape_inline, code=code_span, where=_where)

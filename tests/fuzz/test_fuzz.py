@@ -35,10 +35,14 @@ from hypothesis import strategies as st
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "properties"))
 import strategies as S  # noqa: E402
 
-from compiler import krm, pipeline  # noqa: E402
-from compiler.cli import main  # noqa: E402
+from compiler import pipeline  # noqa: E402
+from compiler.doors import function, krm  # noqa: E402
+from compiler import settings as settings_mod  # noqa: E402
+from compiler.doors.cli import main  # noqa: E402
 from compiler.diagnostics import Severity  # noqa: E402
-from compiler.load import Limits, SourceFile, load_text, parse  # noqa: E402
+from compiler.settings import Limits  # noqa: E402
+from compiler.sources.parse import load_text, parse  # noqa: E402
+from compiler.sources.walk import SourceFile  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent.parent
 FILE = "fuzz.yaml"
@@ -54,7 +58,7 @@ def fuzz(n: int) -> settings:
 
 # Errors that are about a whole file, not a place in it.
 WHOLE_FILE = {"KSC106"}  # larger than --max-file-bytes: never parsed, so no line to give
-# emit.layout's errors (two objects for one file, a generated name too long for a path) are about the
+# emit/layout.py's errors (two objects for one file, a generated name too long for a path) are about the
 # output and name the objects, not a source line; a bad source name is refused earlier, placed (KSC120).
 KNOWN_UNPLACED = {"KSC601", "KSC602"}
 
@@ -217,7 +221,7 @@ def mutated_repos(draw) -> list[dict]:
 def test_build_of_mutated_documents(docs):
     text = yaml.safe_dump_all(docs, sort_keys=False)
     loaded = load_text(text, FILE)
-    result = pipeline.compile(pipeline.Settings(allow_empty=True), documents=loaded.documents)
+    result = pipeline.compile(settings_mod.Settings(allow_empty=True), documents=loaded.documents)
     diags = loaded.diagnostics + result.diagnostics
     assert_no_internal_error(diags)
     assert_placed(diags)
@@ -270,14 +274,14 @@ def resource_lists(draw) -> bytes:
 @given(resource_lists())
 def test_krm_over_mutated_resource_lists(raw):
     seen = []
-    original = krm._report
+    original = function.report
 
     def report(run, stderr):
         seen.extend(run.diagnostics)
         original(run, stderr)
 
     stdout, stderr = io.StringIO(), io.StringIO()
-    with mock.patch.object(krm, "_report", report):
+    with mock.patch.object(function, "report", report):
         code = krm.run(raw, stdout, stderr)
     assert_no_internal_error(seen)
     assert code in (0, 1), stderr.getvalue()
@@ -352,13 +356,13 @@ def test_krm_bad_function_config_value_is_placed(key, value):
           "items": [yaml.safe_load((REPO / "examples" / "repo" / "models" / "iris-sklearn.yaml").read_text())],
           "functionConfig": {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "f"}, "data": {key: value}}}
     seen = []
-    original = krm._report
+    original = function.report
 
     def report(run, stderr):
         seen.extend(run.diagnostics)
         original(run, stderr)
 
-    with mock.patch.object(krm, "_report", report):
+    with mock.patch.object(function, "report", report):
         code = krm.run(yaml.safe_dump(rl).encode(), io.StringIO(), io.StringIO())
     errors = [d for d in seen if d.severity is Severity.ERROR]
     assert code == 1 and errors

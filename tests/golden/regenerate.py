@@ -16,7 +16,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from compiler.cli import main
+from compiler.doors.cli import main
 
 GOLDEN = Path(__file__).resolve().parent
 

@@ -28,13 +28,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from compiler.cli import main
+from compiler.doors.cli import main
 from conftest import EXE, need_strace
 
 REPO = Path(__file__).resolve().parent.parent.parent
 # The CLI with renameat2 unavailable, as on a kernel, libc or file system without RENAME_EXCHANGE.
 ASIDE = [sys.executable, "-c",
-         "import compiler.outdir as o; o._RENAMEAT2 = None; from compiler.cli import main; main()"]
+         "import compiler.emit.outdir as o; o._RENAMEAT2 = None; from compiler.doors.cli import main; main()"]
 TAGS = (".kserve-compiler-tmp-", ".kserve-compiler-old-")
 ENV = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}  # no .pyc writes: every write() is the build's
 

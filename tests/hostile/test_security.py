@@ -32,8 +32,10 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from compiler import krm, resources
-from compiler.cli import main
+from compiler import resources
+from compiler.doors import items as krm_items
+from compiler.doors import krm, kustomize_plugin
+from compiler.doors.cli import main
 from conftest import EXE, need_strace
 
 REPO = Path(__file__).resolve().parent.parent.parent
@@ -246,7 +248,7 @@ def test_hostile_names_in_krm_give_no_path_outside_the_package():
     assert krm.run(raw, stdout, stderr) == 1
     assert "error KSC120: ConfigMap: metadata.name '../../escape' is not a name" in stderr.getvalue()
     out = yaml.safe_load(stdout.getvalue())
-    paths = [((i.get("metadata") or {}).get("annotations") or {}).get(krm.PATH) for i in out["items"]]
+    paths = [((i.get("metadata") or {}).get("annotations") or {}).get(krm_items.PATH) for i in out["items"]]
     assert not [p for p in paths if p and (".." in p.split("/") or p.startswith("/"))]
 
 
@@ -435,7 +437,7 @@ def test_exec_plugin_paths_cannot_reach_outside_its_root(path, package, monkeypa
                                       "spec": {"paths": ["models", path.format(outside=package.parent / "outside")]}}))
     monkeypatch.setenv("KUSTOMIZE_PLUGIN_CONFIG_ROOT", str(package))
     stdout, stderr = io.StringIO(), io.StringIO()
-    code = krm.run_exec_plugin(str(config), None, stdout, stderr)
+    code = kustomize_plugin.run(str(config), None, stdout, stderr)
     assert "hunter2" not in stdout.getvalue()
     assert code == 1 and "KSC702" in stderr.getvalue(), stderr.getvalue()
 

@@ -12,7 +12,8 @@ import shutil
 import pytest
 import yaml
 
-from compiler import krm
+from compiler import pipeline
+from compiler.doors import function_config, krm, kustomize_plugin
 from conftest import EXAMPLES, run_entry_point
 
 PATH, LEGACY_PATH = "internal.config.kubernetes.io/path", "config.kubernetes.io/path"
@@ -291,7 +292,7 @@ def test_an_item_that_is_not_an_object():
 def test_an_internal_error_is_exit_3_with_a_resource_list_still_on_stdout(monkeypatch):
     def broken(*args, **kwargs):
         raise KeyError("spec")
-    monkeypatch.setattr(krm.pipeline, "compile", broken)
+    monkeypatch.setattr(pipeline, "compile", broken)
     items = [kpt_item(iris(), "a.yaml")]
     code, out, err = run_krm(resource_list(*items))
     assert code == 3
@@ -355,7 +356,7 @@ def plugin(tmp_path, spec: dict, stdin: str = "", env: dict | None = None, monke
     config.write_text(yaml.safe_dump({"apiVersion": "kserve-compiler.example/v1alpha1", "kind": "KServeCompile",
                                       "metadata": {"name": "compile"}, "spec": spec}))
     out, err = io.StringIO(), io.StringIO()
-    code = krm.run_exec_plugin(str(config), io.BytesIO(stdin.encode()), out, err)
+    code = kustomize_plugin.run(str(config), io.BytesIO(stdin.encode()), out, err)
     return code, out.getvalue(), err.getvalue()
 
 
@@ -415,5 +416,5 @@ def test_options_doc_lists_every_key():
     # docs/hosts.md documents the functionConfig keys; keep it in step with the code
     from conftest import REPO
     hosts = (REPO / "docs/hosts.md").read_text()
-    for key in krm._KEYS:
+    for key in function_config._KEYS:
         assert f"`{key}`" in hosts, key

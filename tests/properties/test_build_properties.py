@@ -33,10 +33,14 @@ from hypothesis import strategies as st
 
 import strategies as S
 from compiler import catalog as catalog_mod
-from compiler import check, emit, kinds, model, pipeline, schema
-from compiler.cli import main
+from compiler import check, kinds, model, pipeline
+from compiler.schema import bundle as schema_bundle
+from compiler import settings as settings_mod
+from compiler.emit import dump as emit_dump
+from compiler.emit import layout as emit_layout
+from compiler.doors.cli import main
 from compiler.diagnostics import Severity
-from compiler.load import load_text
+from compiler.sources.parse import load_text
 from compiler.resolve import MULTI_MODEL_NAMED, Runtimes, resolve
 from conftest import EXE
 
@@ -94,7 +98,7 @@ def test_build_is_deterministic_in_process(repo):
         # the stream holds exactly the folder's objects, in the same order as the sorted files' objects
         stream_objects = list(yaml.safe_load_all(streams.pop()))
         folder_objects = [yaml.safe_load(text) for path, text in first.items()
-                          if path.endswith(".yaml") and not path.endswith(emit.KUSTOMIZATION)]
+                          if path.endswith(".yaml") and not path.endswith(emit_layout.KUSTOMIZATION)]
         key = lambda o: (o["metadata"].get("namespace") or "", o["metadata"]["name"], o["kind"])  # noqa: E731
         assert sorted(stream_objects, key=key) == sorted(folder_objects, key=key)
 
@@ -124,7 +128,7 @@ def test_build_is_the_same_across_hash_seeds(repo):
 
 
 def test_large_build_is_the_same_in_parallel_and_across_hash_seeds(tmp_path, monkeypatch):
-    """Past emit.PARALLEL_MIN objects the YAML is dumped by forked workers: the bytes are those of the serial
+    """Past emit_dump.PARALLEL_MIN objects the YAML is dumped by forked workers: the bytes are those of the serial
     dump, and the same under any hash seed."""
     generator = Path(__file__).resolve().parent.parent.parent / "bench" / "generate.py"
     if not generator.exists():
@@ -137,9 +141,9 @@ def test_large_build_is_the_same_in_parallel_and_across_hash_seeds(tmp_path, mon
                               text=True, env={**os.environ, "PYTHONHASHSEED": seed}, timeout=300)
         assert proc.returncode == 0, proc.stderr[-2000:]
         trees.append(tree(tmp_path / f"out-{seed}"))
-    assert len(trees[0]) > getattr(emit, "PARALLEL_MIN", 2_000)  # the parallel path was taken
+    assert len(trees[0]) > getattr(emit_dump, "PARALLEL_MIN", 2_000)  # the parallel path was taken
     assert trees[1] == trees[0]
-    monkeypatch.setattr(emit, "PARALLEL_MIN", 10 ** 9, raising=False)  # serial
+    monkeypatch.setattr(emit_dump, "PARALLEL_MIN", 10 ** 9, raising=False)  # serial
     assert build_ok(tmp_path / "src", tmp_path / "out-serial") == trees[0]
 
 
@@ -245,18 +249,18 @@ def test_document_order_changes_nothing_but_the_source_annotation(data):
 
 
 @examples(30)
-@given(S.repos(), st.sampled_from(schema.kubernetes_versions()))
+@given(S.repos(), st.sampled_from(schema_bundle.kubernetes_versions()))
 def test_every_generated_object_passes_kubernetes_schemas(repo, version):
     with tempfile.TemporaryDirectory() as tmp:
         repo.write(Path(tmp))
-        result = pipeline.compile(pipeline.Settings(sources=(tmp,), kubernetes_version=version))
+        result = pipeline.compile(settings_mod.Settings(sources=(tmp,), kubernetes_version=version))
     assert not result.failed(), [d for d in result.diagnostics if d.severity is Severity.ERROR]
     assert not [d for d in result.diagnostics if d.code.startswith("KSC5")]
     generated = [o.obj for o in result.outputs if o.generated]
     assert generated
     for obj in generated:
         assert check.check([obj], kubernetes_version=version) == [], obj  # one at a time: no shared verdicts
-        text = emit.dump(obj, generated=True)
+        text = emit_dump.dump(obj, generated=True)
         assert yaml.safe_load(text) == obj, text  # the YAML we write reads back as the object
     for obj in random.Random(0).sample(generated, min(4, len(generated))):  # a second opinion, unshared
         kubernetes_validate.validate(obj, version, strict=True)
@@ -353,7 +357,7 @@ def test_build_resolutions_are_sound(repo):
     """The same over whole builds (catalog, pipeline and all): and there every model resolves."""
     with tempfile.TemporaryDirectory() as tmp:
         repo.write(Path(tmp))
-        result = pipeline.compile(pipeline.Settings(sources=(tmp,), expand=False))
+        result = pipeline.compile(settings_mod.Settings(sources=(tmp,), expand=False))
     assert result.resolutions
     for res in result.resolutions:
         assert res.how != "unresolved", res.diagnostics

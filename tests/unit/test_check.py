@@ -9,7 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from compiler import check as check_mod
-from compiler import crd, schema
+from compiler.schema import bundle as schema_bundle
+from compiler.schema import crd
+from compiler.schema import kubernetes as k8s_schema
 from compiler.check import check
 from compiler.diagnostics import Severity, UsageError
 
@@ -93,7 +95,7 @@ def test_a_version_outside_the_bundle_is_refused():
 
 
 def test_the_default_is_the_newest_bundled_version():
-    assert check([SERVICE]) == check([SERVICE], kubernetes_version=schema.kubernetes_versions()[-1])
+    assert check([SERVICE]) == check([SERVICE], kubernetes_version=schema_bundle.kubernetes_versions()[-1])
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -102,15 +104,15 @@ def test_the_default_is_the_newest_bundled_version():
 
 def test_kubernetes_validates_schemas_are_shape_safe():
     """The proof obligation of the shape cache: no value constraints in the bundled schemas."""
-    for version in schema.kubernetes_versions():
+    for version in schema_bundle.kubernetes_versions():
         assert check_mod._definitions_safe(version), version
-    validator = schema.kubernetes_validator(None, "apps/v1", "Deployment")
-    assert check_mod._shape_safe(schema.kubernetes_version(None), validator.schema)
+    validator = k8s_schema.kubernetes_validator(None, "apps/v1", "Deployment")
+    assert check_mod._shape_safe(schema_bundle.kubernetes_version(None), validator.schema)
 
 
 def test_objects_of_one_shape_are_checked_once(monkeypatch):
     calls = []
-    real = schema.kubernetes_validator
+    real = k8s_schema.kubernetes_validator
 
     def counting(*args):
         validator = real(*args)
@@ -123,7 +125,7 @@ def test_objects_of_one_shape_are_checked_once(monkeypatch):
                 return validator.iter_errors(obj)
         return Counting()
 
-    monkeypatch.setattr(schema, "kubernetes_validator", counting)
+    monkeypatch.setattr(k8s_schema, "kubernetes_validator", counting)
     objects = [deployment(f"m{i}-predictor", f"ns{i % 3}") for i in range(50)]
     assert check(objects) == []
     assert calls == ["m0-predictor"]
@@ -164,16 +166,3 @@ def test_sharing_by_shape_gives_the_verdict_of_checking_alone(value, where):
     alone = [d.message for d in check([obj])]
     after_many = [d.message for d in check([deployment("y"), deployment("z"), obj])]
     assert after_many == alone
-
-
-# ---------------------------------------------------------------------------------------------------
-# kubeconform (Decision 14)
-
-
-def test_kubeconform_runs_only_with_local_schemas(tmp_path):
-    command = check_mod.kubeconform_command(str(tmp_path), "1.34")
-    assert command[:2] == ["kubeconform", "-strict"]
-    assert command[command.index("-schema-location") + 1] == str(tmp_path)
-    assert not any(part.startswith("http") for part in command)
-    with pytest.raises(ValueError):
-        check_mod.kubeconform_command("https://raw.githubusercontent.com/yannh/kubernetes-json-schema/master", "1.34")

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from compiler import config
-from compiler.load import load_text
+from compiler.sources.parse import load_text
 
 
 def read(data: dict) -> tuple:

@@ -1,4 +1,4 @@
-"""load.py: positions (1-based), documents, stdin, the folder walk and its skips, and the YAML 1.1 rules
+"""sources/ (walk.py, parse.py): positions (1-based), documents, stdin, the folder walk and its skips, and the YAML 1.1 rules
 Kubernetes reads with (design.md Decisions 1 and 8)."""
 
 from __future__ import annotations
@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from compiler.diagnostics import Severity, UsageError
-from compiler.load import (
-    BAD_KEY, DUPLICATE_KEY, NOT_A_MAPPING, NOT_AN_OBJECT, SKIPPED, SYMLINK_ESCAPE, SYNTAX, TOO_DEEP,
-    TOO_LARGE, TOO_MANY_DOCUMENTS, TOO_MANY_NODES, UNDECODABLE, UNREADABLE, UNSUPPORTED_TAG, Limits,
-    SourceFile, collect, load, load_text, parse)
+from compiler.settings import Limits
+from compiler.sources.parse import (
+    BAD_KEY, DUPLICATE_KEY, NOT_A_MAPPING, NOT_AN_OBJECT, SYNTAX, TOO_DEEP, TOO_LARGE, TOO_MANY_DOCUMENTS,
+    TOO_MANY_NODES, UNDECODABLE, UNSUPPORTED_TAG, load, load_text, parse)
+from compiler.sources.walk import SKIPPED, SYMLINK_ESCAPE, UNREADABLE, SourceFile, collect
 
 CONFIGMAP = """\
 apiVersion: v1

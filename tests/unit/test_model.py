@@ -18,7 +18,7 @@ import pytest
 
 from compiler import model
 from compiler.diagnostics import Severity
-from compiler.load import load_text
+from compiler.sources.parse import load_text
 from compiler.model import FRAMEWORKS, ModelFormat
 
 NS = "default"

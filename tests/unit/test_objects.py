@@ -19,7 +19,7 @@ import compiler.expand
 from compiler.config import BUILTIN, Config, DeployConfig, IngressConfig
 from compiler.expand import expand, ingress
 from compiler.expand.context import ExpandContext, PodResult
-from compiler.load import load_text
+from compiler.sources.parse import load_text
 from compiler.model import inference_service_from, runtime_from
 from compiler.resolve import Runtimes, resolve
 

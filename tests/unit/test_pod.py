@@ -20,10 +20,11 @@ import pytest
 from compiler import model, resolve
 from compiler.config import BUILTIN
 from compiler.diagnostics import Severity
-from compiler.expand import placeholders, pod, storage
+from compiler.expand import oci, placeholders, pod, storage
+from compiler.expand import uri as storage_uri
 from compiler.expand.context import ExpandContext
 from compiler.expand.metadata import isvc_meta
-from compiler.load import load_text
+from compiler.sources.parse import load_text
 
 CSC = {"metadata": {"name": "default"}, "spec": {
     "container": {"name": "storage-initializer", "image": "kserve/storage-initializer:v0.20.0",
@@ -296,7 +297,7 @@ predictor:
     env: [{name: STORAGE_URI, value: "s3://b/m"}]
 """)
     assert codes(result) == [(Severity.NOTICE, "KSC430")]
-    assert result.annotations == {storage.SOURCE_URI: "s3://b/m"}
+    assert result.annotations == {storage_uri.SOURCE_URI: "s3://b/m"}
     container = result.spec["containers"][0]
     assert container == {"image": "me/server:1", "name": "kserve-container",
                          "resources": {"limits": {"cpu": "2", "memory": "2Gi"},
@@ -394,7 +395,7 @@ def test_readonly_annotation_and_storage_container_name():
     ctx = dataclasses.replace(CTX, storage_containers=(CSC, csc))
     (result,), _ = build(MODEL + "    storageUri: s3://b/m\n  storageContainerName: mine\n",
                          annotations="{storage.kserve.io/readonly: 'false'}", ctx=ctx)
-    assert result.annotations == {storage.SOURCE_URI: "s3://b/m", storage.STORAGE_CONTAINER_NAME: "mine"}
+    assert result.annotations == {storage_uri.SOURCE_URI: "s3://b/m", storage_uri.STORAGE_CONTAINER_NAME: "mine"}
     assert result.spec["initContainers"][0]["image"] == "dl:2"
     assert result.spec["containers"][0]["volumeMounts"] == [
         {"name": "kserve-provision-location", "mountPath": "/mnt/models"}]
@@ -404,19 +405,19 @@ def test_readonly_annotation_and_storage_container_name():
 def test_webhook_mode():
     ctx = dataclasses.replace(CTX, storage_injection="webhook")
     (result,), _ = build(MODEL + "    storageUri: s3://b/m\n", ctx=ctx)
-    assert result.annotations == {storage.SOURCE_URI: "s3://b/m"} and result.diagnostics == []
+    assert result.annotations == {storage_uri.SOURCE_URI: "s3://b/m"} and result.diagnostics == []
     assert "initContainers" not in result.spec and "volumeMounts" not in result.spec["containers"][0]
 
 
 def test_renamed_model_container_cannot_take_storage():
     (result,), _ = build(MODEL + "    name: mine\n    storageUri: s3://b/m\n")
-    assert codes(result) == [(Severity.WARNING, pod.RENAMED_CONTAINER), (Severity.ERROR, storage.NO_TARGET_CONTAINER)]
+    assert codes(result) == [(Severity.WARNING, pod.RENAMED_CONTAINER), (Severity.ERROR, oci.NO_TARGET_CONTAINER)]
     assert result.spec["containers"][0]["name"] == "mine"
 
 
 @pytest.mark.parametrize("spec, code", [
     (MODEL + "  volumes: [{name: devshm, configMap: {name: cm}}]\n", pod.VOLUME_CONFLICT),
-    (MODEL + "    storageUri: s3://b/m\n    storage: {path: /x}\n", storage.STORAGE_CONFLICT),
+    (MODEL + "    storageUri: s3://b/m\n    storage: {path: /x}\n", storage_uri.STORAGE_CONFLICT),
 ])
 def test_errors(spec, code):
     body = DEFAULT_BODY + "\n  volumes: [{name: devshm, emptyDir: {medium: Memory}}]"

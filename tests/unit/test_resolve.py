@@ -19,7 +19,7 @@ import pytest
 
 from compiler import model, resolve
 from compiler.diagnostics import Severity
-from compiler.load import load_text
+from compiler.sources.parse import load_text
 from compiler.resolve import (DISABLED, FORMAT, MULTI_MODEL, MULTI_NODE, NOT_AUTO, NOT_NAMED, PROTOCOL,
                               RANKED_BELOW, VERSION)
 

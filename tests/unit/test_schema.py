@@ -13,10 +13,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from compiler import schema
+from compiler.schema import bundle as schema_bundle
+from compiler.schema import crd
+from compiler.schema import kserve as kserve_schema
+from compiler.schema import kubernetes as k8s_schema
 from compiler.diagnostics import UsageError
-from compiler.load import load_text
-from compiler.validate import validate
+from compiler.sources.parse import load_text
+from compiler.validate.documents import validate
 
 REPO = Path(__file__).resolve().parents[2]
 ISVC = ("serving.kserve.io/v1beta1", "InferenceService")
@@ -34,7 +37,7 @@ VALID_ISVC = {
 
 
 def errors(key, data):
-    return list(schema.validator_for(*key).iter_errors(data))
+    return list(kserve_schema.validator_for(*key).iter_errors(data))
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -50,10 +53,10 @@ def test_schema_files_are_valid_draft_2020_12():
 
 
 def test_every_ref_in_our_schemas_resolves():
-    registry = schema._kserve_registry()
-    for uri, document in schema.own_schemas().items():
+    registry = kserve_schema._kserve_registry()
+    for uri, document in kserve_schema.own_schemas().items():
         resolver = registry.resolver(base_uri=uri)
-        refs = [node["$ref"] for node in schema._walk(document) if isinstance(node.get("$ref"), str)]
+        refs = [node["$ref"] for node in kserve_schema._walk(document) if isinstance(node.get("$ref"), str)]
         assert refs
         for ref in refs:
             assert resolver.lookup(ref).contents is not None, (uri, ref)
@@ -64,15 +67,15 @@ def test_kubernetes_types_point_into_the_1_34_strict_definitions():
     assert '"https://kubernetes.io/api/_definitions.json#/$defs/io.k8s.api.core.v1.PodSpec/properties/volumes"' in text
 
 
-@pytest.mark.parametrize("key", sorted(schema.SCHEMA_FILES))
+@pytest.mark.parametrize("key", sorted(kserve_schema.SCHEMA_FILES))
 def test_a_validator_per_kserve_kind(key):
-    assert schema.validator_for(*key) is schema.validator_for(*key)  # built once
+    assert kserve_schema.validator_for(*key) is kserve_schema.validator_for(*key)  # built once
 
 
 @pytest.mark.parametrize("key", [("serving.kserve.io/v1alpha2", "InferenceService"), ("v1", "ConfigMap"),
                                  ("serving.kserve.io/v1beta1", "ServingRuntime")])
 def test_no_validator_for_what_we_do_not_model(key):
-    assert schema.validator_for(*key) is None
+    assert kserve_schema.validator_for(*key) is None
 
 
 def test_a_valid_inference_service_passes():
@@ -100,7 +103,7 @@ def test_kubernetes_validate_is_left_alone_for_emitted_objects():
     deployment = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"},
                   "spec": {"selector": {}, "template": {"spec": {"containers": [
                       {"name": "c", "image": "x", "resources": {"limits": {"cpu": 0.5}}}]}}}}
-    assert list(schema.kubernetes_validator("1.34", "apps/v1", "Deployment").iter_errors(deployment)) == []
+    assert list(k8s_schema.kubernetes_validator("1.34", "apps/v1", "Deployment").iter_errors(deployment)) == []
 
 
 def test_cluster_runtime_metadata_needs_no_namespace_and_status_accepts_nothing():
@@ -120,12 +123,12 @@ def test_flattening_keeps_wrong_values_from_looking_unknown():
     assert [e.validator for e in errors(ISVC, data)] == ["type"]
 
 
-# The transformations schema.py applies (flatten, inline_refs) must not change a verdict: compare with the
+# The transformations schema/kserve.py applies (flatten, inline_refs) must not change a verdict: compare with the
 # files exactly as written, through jsonschema's own unevaluatedProperties and $ref resolution.
-_PLAIN = schema.KServeValidator(
-    schema.own_schemas()[schema.SCHEMA_BASE + "inferenceservice.json"],
-    registry=schema._kserve_registry().with_resources(
-        [(uri, schema.Resource.from_contents(s)) for uri, s in schema.own_schemas().items()]))
+_PLAIN = kserve_schema.KServeValidator(
+    kserve_schema.own_schemas()[kserve_schema.SCHEMA_BASE + "inferenceservice.json"],
+    registry=kserve_schema._kserve_registry().with_resources(
+        [(uri, kserve_schema.Resource.from_contents(s)) for uri, s in kserve_schema.own_schemas().items()]))
 
 SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.floats(0, 2, allow_nan=False),
                     st.sampled_from(["", "x", "100m", "v2", "TCP", "sklearn", "25%"]))
@@ -192,7 +195,7 @@ def test_flattened_and_inlined_schema_gives_the_written_schemas_verdict(data):
     doc = copy.deepcopy(VALID_ISVC)
     for _ in range(data.draw(st.integers(1, 3))):
         _mutate(doc, data)
-    ours = not any(True for _ in schema.validator_for(*ISVC).iter_errors(doc))
+    ours = not any(True for _ in kserve_schema.validator_for(*ISVC).iter_errors(doc))
     written = not any(True for _ in _PLAIN.iter_errors(doc))
     assert ours == written
 
@@ -274,11 +277,11 @@ def widget(**spec):
 
 
 def crd_errors(crds, data):
-    return [e.validator for e in schema.crd_validator(crds[("example.com/v1", "Widget")]).iter_errors(data)]
+    return [e.validator for e in kserve_schema.crd_validator(crds[("example.com/v1", "Widget")]).iter_errors(data)]
 
 
 def test_load_crds_reads_served_versions_only(crd_dir):
-    assert sorted(schema.load_crds(crd_dir)) == [("example.com/v1", "Widget")]
+    assert sorted(crd.load_crds(crd_dir)) == [("example.com/v1", "Widget")]
 
 
 @pytest.mark.parametrize("spec, expected", [
@@ -298,14 +301,14 @@ def test_load_crds_reads_served_versions_only(crd_dir):
     ({}, ["required"]),
 ])
 def test_crd_schemas_read_as_the_api_server_reads_them(crd_dir, spec, expected):
-    assert crd_errors(schema.load_crds(crd_dir), widget(**spec)) == expected
+    assert crd_errors(crd.load_crds(crd_dir), widget(**spec)) == expected
 
 
 def test_crd_top_level_metadata_is_objectmeta_not_a_closed_object(crd_dir):
     data = widget(size=1)
     data["metadata"]["labels"] = {"a": "b"}
     data["metadata"]["uid"] = "123"
-    assert crd_errors(schema.load_crds(crd_dir), data) == []
+    assert crd_errors(crd.load_crds(crd_dir), data) == []
 
 
 def test_crds_replace_our_kserve_schema_and_warn_on_what_we_ignore(tmp_path):
@@ -333,13 +336,13 @@ def test_crds_replace_our_kserve_schema_and_warn_on_what_we_ignore(tmp_path):
 def test_a_bad_crd_file_is_a_usage_error(tmp_path, content, words):
     (tmp_path / "bad.yaml").write_text(content)
     with pytest.raises(UsageError) as caught:
-        schema.load_crds(tmp_path)
-    assert words in caught.value.message and caught.value.code == schema.BAD_CRDS
+        crd.load_crds(tmp_path)
+    assert words in caught.value.message and caught.value.code == crd.BAD_CRDS
 
 
 def test_crds_must_be_a_folder(tmp_path):
     with pytest.raises(UsageError):
-        schema.load_crds(tmp_path / "missing")
+        crd.load_crds(tmp_path / "missing")
 
 
 KSERVE_CRDS = os.environ.get("KSC_KSERVE_CRDS")
@@ -348,12 +351,12 @@ KSERVE_CRDS = os.environ.get("KSC_KSERVE_CRDS")
 @pytest.mark.skipif(not KSERVE_CRDS, reason="set KSC_KSERVE_CRDS to a folder of KServe v0.20's CRD YAML "
                                             "(config/crd/full) to compare our schemas with them")
 def test_our_schemas_agree_with_kserves_crds_on_the_catalog():
-    crds = schema.load_crds(KSERVE_CRDS)
+    crds = crd.load_crds(KSERVE_CRDS)
     for path in sorted((REPO / "catalog").glob("*.yaml")):
         for doc in load_text(path.read_text(), path.name).documents:
             key = (doc.api_version, doc.kind)
-            assert list(schema.crd_validator(crds[key]).iter_errors(doc.data)) == []
-            assert list(schema.validator_for(*key).iter_errors(doc.data)) == []
+            assert list(kserve_schema.crd_validator(crds[key]).iter_errors(doc.data)) == []
+            assert list(kserve_schema.validator_for(*key).iter_errors(doc.data)) == []
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -361,21 +364,21 @@ def test_our_schemas_agree_with_kserves_crds_on_the_catalog():
 
 
 def test_kubernetes_versions_are_the_bundled_ones():
-    versions = schema.kubernetes_versions()
+    versions = schema_bundle.kubernetes_versions()
     assert "1.34" in versions and versions == sorted(versions, key=lambda v: tuple(map(int, v.split("."))))
 
 
 @pytest.mark.parametrize("given, expected", [(None, None), ("1.34", "1.34"), ("v1.34.2", "1.34"),
                                              ("1.30.0-gke.1", "1.30")])
 def test_kubernetes_version_spellings(given, expected):
-    assert schema.kubernetes_version(given) == (expected or schema.kubernetes_versions()[-1])
+    assert schema_bundle.kubernetes_version(given) == (expected or schema_bundle.kubernetes_versions()[-1])
 
 
 @pytest.mark.parametrize("version", ["1.99", "1.2", "latest"])
 def test_a_version_outside_the_bundle_is_a_usage_error(version):
     with pytest.raises(UsageError) as caught:
-        schema.kubernetes_validator(version, "apps/v1", "Deployment")
-    assert caught.value.code == schema.UNSUPPORTED_KUBERNETES_VERSION
+        k8s_schema.kubernetes_validator(version, "apps/v1", "Deployment")
+    assert caught.value.code == schema_bundle.UNSUPPORTED_KUBERNETES_VERSION
     assert "--kubernetes-version" in caught.value.hint
 
 
@@ -387,13 +390,13 @@ def test_a_version_outside_the_bundle_is_a_usage_error(version):
     ("rbac.authorization.k8s.io/v1", "Role", "role-rbac-v1.json"),
 ])
 def test_kubernetes_schema_files_are_named_as_kubernetes_validate_names_them(api_version, kind, file):
-    path = schema.kubernetes_schema_file("1.34", api_version, kind)
+    path = schema_bundle.kubernetes_schema_file("1.34", api_version, kind)
     assert path.name == file and path.is_file()
-    assert schema.kubernetes_validator("1.34", api_version, kind) is schema.kubernetes_validator(
+    assert k8s_schema.kubernetes_validator("1.34", api_version, kind) is k8s_schema.kubernetes_validator(
         "v1.34.0", api_version, kind)
 
 
 @pytest.mark.parametrize("api_version, kind", [("example.com/v1", "Widget"), ("apps.example.com/v1", "Deployment"),
                                                ("serving.kserve.io/v1beta1", "InferenceService")])
 def test_no_kubernetes_schema_for_custom_resources(api_version, kind):
-    assert schema.kubernetes_validator(None, api_version, kind) is None
+    assert k8s_schema.kubernetes_validator(None, api_version, kind) is None

@@ -1,4 +1,4 @@
-"""Storage injection (compiler/expand/storage.py, credentials.py) against spec §5.
+"""Storage injection (compiler/expand/storage.py, uri.py, initializer.py, oci.py, credentials.py) against spec §5.
 
 Where the spec is silent the expectation is KServe v0.20.0's source, in our words:
   pkg/webhook/admission/pod/storage_initializer_injector.go  InjectStorageInitializer: the storage container
@@ -25,9 +25,11 @@ import pytest
 
 from compiler.config import BUILTIN
 from compiler.diagnostics import Severity
-from compiler.expand import credentials, storage
+from compiler.expand import credentials, initializer, oci, storage
+from compiler.expand import uri as storage_uri
 from compiler.expand.context import ExpandContext
-from compiler.expand.storage import SOURCE_URI, controller_annotations, inject_storage
+from compiler.expand.storage import inject_storage
+from compiler.expand.uri import SOURCE_URI, controller_annotations
 
 # The release's ClusterStorageContainer `default` (spec §0.1), written out here independently of catalog/.
 DEFAULT_CSC = {
@@ -197,7 +199,7 @@ def test_oci_mode_with_oci_disabled_injects_nothing():
     spec = pod()
     _, diags = inject(spec, "oci+native://registry/model:1", ctx=without_modelcar())
     assert spec == pod()
-    assert codes(diags) == [(Severity.WARNING, storage.OCI_NOT_INJECTED)]
+    assert codes(diags) == [(Severity.WARNING, oci.OCI_NOT_INJECTED)]
 
 
 @pytest.mark.parametrize("uri", ["ftp://host/model", "oci+modelcar://r/m:1", "azure://x", "/data/s3://x"])
@@ -243,8 +245,8 @@ def test_a_storage_container_makes_a_scheme_supported():
 def test_named_storage_container_must_be_usable(csc, message):
     ctx = dataclasses.replace(CTX, storage_containers=(DEFAULT_CSC, *([csc] if csc else [])))
     spec = pod()
-    _, diags = inject(spec, "s3://b/m", annotations={storage.STORAGE_CONTAINER_NAME: "mine"}, ctx=ctx)
-    assert codes(diags) == [(Severity.ERROR, storage.STORAGE_CONTAINER)]
+    _, diags = inject(spec, "s3://b/m", annotations={storage_uri.STORAGE_CONTAINER_NAME: "mine"}, ctx=ctx)
+    assert codes(diags) == [(Severity.ERROR, initializer.STORAGE_CONTAINER)]
     assert message in diags[0].message
     assert spec == pod()
 
@@ -266,7 +268,7 @@ def test_webhook_mode_only_annotates():
 
 
 @pytest.mark.parametrize("annotations, spec", [
-    ({storage.AGENT: "true"}, pod()),
+    ({storage_uri.AGENT: "true"}, pod()),
     ({}, {**pod(), "initContainers": [{"name": "storage-initializer", "image": "mine"}]}),
 ])
 def test_no_injection(annotations, spec):
@@ -278,7 +280,7 @@ def test_no_injection(annotations, spec):
 def test_no_kserve_container():
     spec = {"containers": [{"name": "main", "image": "x"}]}
     _, diags = inject(spec, "s3://b/m")
-    assert codes(diags) == [(Severity.ERROR, storage.NO_TARGET_CONTAINER)]
+    assert codes(diags) == [(Severity.ERROR, oci.NO_TARGET_CONTAINER)]
 
 
 def test_empty_uri_is_injected_as_kserve_does():
@@ -293,7 +295,7 @@ def test_config_without_resources_fails_like_the_webhook():
     ctx = dataclasses.replace(CTX, config=dataclasses.replace(BUILTIN, storage_initializer=si))
     spec = pod()
     _, diags = inject(spec, "s3://b/m", ctx=ctx)
-    assert codes(diags) == [(Severity.ERROR, storage.STORAGE_CONFIG)]
+    assert codes(diags) == [(Severity.ERROR, initializer.STORAGE_CONFIG)]
     assert spec == pod()
 
 
@@ -429,4 +431,4 @@ def test_storage_spec_without_its_secret():
 
 def test_storage_uri_and_storage_path_conflict():
     _, _, problems = controller_annotations("s3://b/m", {"path": "x"})
-    assert problems == [(storage.STORAGE_CONFLICT, "must provide only one of storageUri and storage.path")]
+    assert problems == [(storage_uri.STORAGE_CONFLICT, "must provide only one of storageUri and storage.path")]

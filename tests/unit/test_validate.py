@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from compiler.diagnostics import Severity
-from compiler.load import load_text
-from compiler.validate import same_priority_conflicts, validate
+from compiler.sources.parse import load_text
+from compiler.validate.documents import validate
+from compiler.validate.runtime import same_priority_conflicts
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Iterator
 
-from compiler.constants import KSERVE_CONTAINER
+from compiler.constants import KSERVE_CONTAINER, PROTOCOLS
 from compiler.diagnostics import Diagnostic, error, warning
 from compiler.document import Document
-from compiler.webhook import PROTOCOLS, UNKNOWN_PROTOCOL, blocked_env
+from compiler.validate.shared import UNKNOWN_PROTOCOL, blocked_env
 
-# Codes (KSC21x: admission rules; shared range with webhook.py)
+# Codes (KSC21x: admission rules; shared range with isvc.py)
 SAME_PRIORITY = "KSC213"
 DIFFERENT_PRIORITIES = "KSC214"
 WORKER_SPEC = "KSC222"

@@ -1,19 +1,16 @@
-"""The schemas every check uses: our KServe v0.20 schemas (schemas/*.json), users' CRDs (--crds DIR), and
-Kubernetes' own schemas for the objects we emit (kubernetes-validate's bundled strict schemas).
+"""Our KServe v0.20 schemas (schemas/*.json) and the validator class every KServe check uses (Draft 2020-12
+plus Kubernetes' list-map keys); also the validator of a user's converted CRD schema (crd.py converts).
 
-Validators are built once and cached: per (apiVersion, kind) for KServe objects, per (Kubernetes version,
-apiVersion, kind) for emitted ones (check-jsonschema caches its validators the same way).
+Validators are built once and cached per (apiVersion, kind) (check-jsonschema caches its validators the
+same way).
 """
+
 
 from __future__ import annotations
 
 import copy
 import functools
 import json
-import re
-from importlib import resources
-from importlib.resources.abc import Traversable
-from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import urljoin
 
@@ -21,17 +18,11 @@ from jsonschema import Draft202012Validator, ValidationError, validators
 from jsonschema.protocols import Validator
 from referencing import Registry, Resource
 
-from compiler.diagnostics import UsageError
 from compiler.resources import data_files
+from compiler.schema import bundle
+from compiler.schema.kubernetes import K8S_DEFINITIONS
 
-# Codes (KSC0xx: command line and configuration; raised as UsageError, exit 2)
-BAD_CRDS = "KSC030"  # raised by crd.py
-UNSUPPORTED_KUBERNETES_VERSION = "KSC031"
-
-KSERVE_GROUP = "serving.kserve.io"
 SCHEMA_BASE = "https://kserve-compiler/schemas/"
-K8S_DEFINITIONS = "https://kubernetes.io/api/_definitions.json"
-KSERVE_KUBERNETES_VERSION = "1.34"  # the k8s.io/api KServe v0.20 builds its CRDs from (Decision 9)
 SCHEMA_FILES = {
     ("serving.kserve.io/v1beta1", "InferenceService"): "inferenceservice.json",
     ("serving.kserve.io/v1alpha1", "ServingRuntime"): "servingruntime.json",
@@ -133,7 +124,7 @@ def _kserve_registry() -> Registry:
     """Our schemas plus kubernetes-validate's definitions for Kubernetes 1.34, read as KServe's CRDs read
     them: Quantity and IntOrString replaced by ours (kubernetes-validate's accept `cpu: 0.1`, which the
     CRDs reject), and no null values."""
-    definitions = copy.deepcopy(_definitions(KSERVE_KUBERNETES_VERSION))
+    definitions = copy.deepcopy(bundle.definitions(bundle.KSERVE_KUBERNETES_VERSION))
     for node in _walk(definitions):
         _drop_null(node)
     common = own_schemas()[SCHEMA_BASE + "common.json"]["$defs"]
@@ -146,7 +137,7 @@ def _kserve_registry() -> Registry:
 
 def _drop_null(node: dict) -> None:
     """kubernetes-validate allows null for every field; a CRD allows it nowhere unless nullable (null
-    fields are pruned first: validate.py does that too, but a null list item stays and is an error)."""
+    fields are pruned first: validate/documents.py does that too, but a null list item stays and is an error)."""
     kind = node.get("type")
     if isinstance(kind, list) and "null" in kind:
         rest = [t for t in kind if t != "null"]
@@ -210,21 +201,6 @@ def _walk(node: Any) -> Iterator[dict]:
             yield from _walk(value)
 
 
-# ---------------------------------------------------------------------------------------------------
-# Users' CRDs (--crds DIR): compiler/crd.py converts them
-
-
-def load_crds(directory: str | Path) -> dict[tuple[str, str], dict]:
-    """(apiVersion, kind) -> JSON Schema for every served version of every CRD in the folder (crd.py).
-    A bad folder or file raises UsageError (exit 2)."""
-    from compiler import crd
-    return crd.load_crds(directory)
-
-
-@functools.cache
-def load_crds_cached(directory: str) -> dict[tuple[str, str], dict]:
-    return load_crds(directory)
-
 
 def crd_validator(crd_schema: dict) -> Validator:
     """A validator for one converted CRD schema (cached on the schema object)."""
@@ -238,89 +214,3 @@ def crd_validator(crd_schema: dict) -> Validator:
 
 _CRD_VALIDATORS: dict[int, tuple[dict, Validator]] = {}
 
-
-# ---------------------------------------------------------------------------------------------------
-# Kubernetes' schemas for emitted objects
-
-
-class UnsupportedKubernetesVersion(UsageError):
-    def __init__(self, version: str):
-        known = kubernetes_versions()
-        super().__init__(f"Kubernetes version {version!r} is not one kserve-compiler has schemas for "
-                         f"({known[0]} to {known[-1]})", hint="pass --kubernetes-version X.Y within that range",
-                         code=UNSUPPORTED_KUBERNETES_VERSION)
-        self.version = version
-
-
-def _bundle() -> Traversable:
-    return resources.files("kubernetes_validate") / "kubernetes-json-schema"
-
-
-@functools.cache
-def kubernetes_versions() -> list[str]:
-    """The Kubernetes minor versions kubernetes-validate bundles strict schemas for, oldest first."""
-    found = []
-    for entry in _bundle().iterdir():
-        match = re.fullmatch(r"v(\d+)\.(\d+)\.\d+-local-strict", entry.name)
-        if match:
-            found.append((int(match[1]), int(match[2])))
-    return [f"{major}.{minor}" for major, minor in sorted(found)]
-
-
-def kubernetes_version(version: str | None) -> str:
-    """'1.34', 'v1.34.2' -> '1.34'; None -> the newest bundled; outside the bundled range: an exception
-    the CLI turns into exit 2 (the CLI clamps Argo's KUBE_VERSION before it gets here)."""
-    if not version:
-        return kubernetes_versions()[-1]
-    match = re.fullmatch(r"v?(\d+)\.(\d+)(\.\d+)?([-+].*)?", version.strip())
-    wanted = f"{match[1]}.{int(match[2])}" if match else version
-    if wanted not in kubernetes_versions():
-        raise UnsupportedKubernetesVersion(version)
-    return wanted
-
-
-@functools.cache
-def _definitions(version: str) -> dict:
-    """kubernetes-validate's _definitions.json for one version, read once (shared; never mutate)."""
-    path = _bundle() / f"v{version}.0-local-strict" / "_definitions.json"
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-@functools.cache
-def _kubernetes_registry(version: str) -> Registry:
-    return Registry().with_resource(K8S_DEFINITIONS, Resource.from_contents(_definitions(version)))
-
-
-def kubernetes_schema_file(version: str, api_version: str, kind: str) -> Traversable:
-    """The file kubernetes-validate names for it: rbac.authorization.k8s.io/v1 Role -> role-rbac-v1.json
-    (kubernetes_validate.utils.validate)."""
-    group_version = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
-    return _bundle() / f"v{version}.0-local-strict" / f"{kind.lower()}-{group_version}.json"
-
-
-def kubernetes_validator(k8s_version: str | None, api_version: str, kind: str) -> Validator | None:
-    """Kubernetes' strict schema for a kind at one Kubernetes version; None for kinds it does not know
-    (custom resources)."""
-    return _kubernetes_validator(kubernetes_version(k8s_version), api_version, kind)
-
-
-@functools.cache
-def _kubernetes_validator(version: str, api_version: str, kind: str) -> Validator | None:
-    if not api_version or not kind or "/" in kind:
-        return None
-    path = kubernetes_schema_file(version, api_version, kind)
-    if not path.is_file():
-        return None
-    schema = json.loads(path.read_text(encoding="utf-8"))
-    gvk = schema.get("x-kubernetes-group-version-kind") or []
-    if gvk and not any(_gvk_matches(entry, api_version, kind) for entry in gvk):
-        return None  # e.g. a CRD's apiVersion "apps.example.com/v1" maps to the same file name as apps/v1
-    registry = _kubernetes_registry(version).with_resource(schema.get("$id", path.name),
-                                                            Resource.from_contents(schema))
-    return Draft202012Validator(schema, registry=registry)
-
-
-def _gvk_matches(entry: dict, api_version: str, kind: str) -> bool:
-    group = entry.get("group") or ""
-    wanted = f"{group}/{entry.get('version')}" if group else entry.get("version")
-    return wanted == api_version and entry.get("kind") == kind

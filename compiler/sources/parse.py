@@ -1,5 +1,5 @@
-"""Sources -> Documents with positions, and Diagnostics for everything wrong on the way. Never raises on
-bad input (only on a usage problem, such as a source that does not exist).
+"""Files -> Documents with positions, and Diagnostics for everything wrong on the way. Never raises on
+bad input.
 
 Positions come from nodes composed by libyaml through PyYAML's C composer (design.md Decision 8: the
 round-trip loader is ten times slower); we build the plain data ourselves from those nodes, which is
@@ -8,17 +8,15 @@ where duplicate keys, alias bombs and absurd nesting are caught.
 
 from __future__ import annotations
 
-import fnmatch
-import os
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Iterator
 
 import yaml
 
-from compiler.diagnostics import Diagnostic, UsageError, error, notice
+from compiler.diagnostics import Diagnostic, error, notice
 from compiler.document import Document, Positions
+from compiler.settings import Limits
+from compiler.sources.walk import SKIPPED, UNREADABLE, SourceFile
 
 # Codes (KSC1xx: load)
 SYNTAX = "KSC101"
@@ -30,33 +28,8 @@ TOO_LARGE = "KSC106"
 TOO_DEEP = "KSC107"
 TOO_MANY_NODES = "KSC108"
 TOO_MANY_DOCUMENTS = "KSC109"
-SYMLINK_ESCAPE = "KSC110"
-UNREADABLE = "KSC111"
 UNSUPPORTED_TAG = "KSC112"
 BAD_KEY = "KSC113"
-SKIPPED = "KSC114"
-
-OUTPUT_MARKER = ".kserve-compiler"  # the file that marks a folder as our output (emit.py writes it)
-YAML_SUFFIXES = (".yaml", ".yml", ".json")
-# Files that configure a host tool rather than describe cluster objects (Decision 1).
-HOST_CONFIG_FILES = {"kustomization.yaml", "kustomization.yml", "Kustomization", "Kptfile"}
-
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    """What a hostile repo cannot pass; each has a command-line flag to raise it (--max-*)."""
-    file_bytes: int = 64 * 1024 * 1024  # one source file
-    depth: int = 100                    # nesting of mappings and sequences in one document
-    nodes: int = 1_000_000              # nodes in one document, counted after alias expansion
-    documents: int = 100_000            # documents in one file
-
-
-@dataclass(frozen=True, slots=True)
-class SourceFile:
-    path: Path | None   # None for stdin
-    display: str        # as the user sees it
-    source: str         # relative to its SRC root, POSIX ("-" for stdin)
-    named: bool         # named on the command line
 
 
 @dataclass(slots=True)
@@ -64,90 +37,6 @@ class Loaded:
     documents: list[Document] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
-
-# ---------------------------------------------------------------------------------------------------
-# Finding the files
-
-
-def collect(sources: list[str], *, excludes: tuple[str, ...] = (), skip: tuple[Path, ...] = ()
-            ) -> tuple[list[SourceFile], list[Diagnostic]]:
-    """Expand SRC arguments into files, in a stable order. `skip` holds folders never to enter
-    (the -o target)."""
-    files: list[SourceFile] = []
-    diags: list[Diagnostic] = []
-    skip_real = {p.resolve() for p in skip}
-    seen: set[Path] = set()  # a file named twice (or inside a folder also named) is read once
-    for src in sources or ["."]:
-        if src == "-":
-            files.append(SourceFile(None, "-", "-", True))
-            continue
-        path = Path(src)
-        if not path.exists():
-            raise UsageError(f"source {src!r} does not exist", hint="name a file, a folder, or - for stdin")
-        found = _walk(path, src, excludes, skip_real, diags) if path.is_dir() else [
-            SourceFile(path, os.path.normpath(src), path.name, True)]
-        for source in found:
-            real = source.path.resolve()
-            if real not in seen:
-                seen.add(real)
-                files.append(source)
-    return files, diags
-
-
-def _walk(root: Path, given: str, excludes: tuple[str, ...], skip_real: set[Path],
-          diags: list[Diagnostic]) -> Iterator[SourceFile]:
-    root_real = root.resolve()
-    seen: set[Path] = set()
-
-    def visit(folder: Path, rel: str) -> Iterator[SourceFile]:
-        real = folder.resolve()
-        if real in seen or real in skip_real or (folder / OUTPUT_MARKER).exists():
-            return
-        seen.add(real)
-        try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
-        except OSError as exc:
-            diags.append(error(UNREADABLE, f"cannot read folder: {exc.strerror}", file=_display(given, rel)))
-            return
-        for entry in entries:
-            child_rel = f"{rel}/{entry.name}" if rel else entry.name
-            if entry.name.startswith(".") or _excluded(child_rel, entry.name, excludes):
-                continue
-            child = Path(entry.path)
-            if entry.is_symlink() and not _inside(child.resolve(), root_real):
-                diags.append(error(SYMLINK_ESCAPE, f"symlink leaves the source root {given!r}; not read",
-                                   file=_display(given, child_rel),
-                                   hint="copy the file into the repo, or name its real location as a source"))
-                continue
-            if entry.is_dir():
-                yield from visit(child, child_rel)
-            elif entry.name.endswith(YAML_SUFFIXES) and entry.name not in HOST_CONFIG_FILES:
-                if entry.is_symlink() and not child.exists():
-                    diags.append(error(UNREADABLE, "cannot read file: the symlink points to nothing",
-                                       file=_display(given, child_rel)))
-                    continue
-                if not entry.is_file():  # a FIFO or device would block the walk; only a named one is read
-                    diags.append(notice(SKIPPED, "skipped: not a regular file", file=_display(given, child_rel)))
-                    continue
-                yield SourceFile(child, _display(given, child_rel), child_rel, False)
-
-    yield from visit(root, "")
-
-
-def _display(given: str, rel: str) -> str:
-    return os.path.normpath(os.path.join(given, rel)) if rel else os.path.normpath(given)
-
-
-def _inside(path: Path, root: Path) -> bool:
-    return path == root or root in path.parents
-
-
-def _excluded(rel: str, name: str, excludes: tuple[str, ...]) -> bool:
-    return any(fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(name, pattern) for pattern in excludes)
-
-
-# ---------------------------------------------------------------------------------------------------
-# Reading and parsing
 
 
 def load(files: list[SourceFile], *, limits: Limits = Limits(), stdin: bytes | None = None,

@@ -1,5 +1,6 @@
 """The output folder on disk: the marker that says we own it, the atomic write (design.md Decision 4),
-the repair of an interrupted one, and `--check`'s comparison. Reached through emit.py.
+and the repair of an interrupted one, from the {path: text} map that emit/layout.py renders (`--check`
+compares the same map with OUT: drift.py).
 
 A write builds the whole folder beside OUT, in `<parent>/.<OUT name>.kserve-compiler-tmp-<random>`, and
 swaps it in with one rename, so a reader (or a crash) sees the old folder or the new one, never a mix:
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import difflib
 import errno
 import hashlib
 import os
@@ -24,11 +24,15 @@ import stat
 from pathlib import Path
 from typing import Iterator
 
-from compiler.diagnostics import Diagnostic, UsageError, error, notice, warning
-from compiler.load import OUTPUT_MARKER
+try:
+    import fcntl  # POSIX only
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None
 
-# Codes (KSC6xx: emit; 601-602 are in emit.py)
-DRIFT = "KSC603"          # --check: a file of OUT is not what the sources compile to
+from compiler.diagnostics import Diagnostic, UsageError, notice, warning
+from compiler.constants import OUTPUT_MARKER
+
+# Codes (KSC6xx: emit; 601-602 are in layout.py, 603 in drift.py)
 FOREIGN_OUT = "KSC604"    # OutputError: OUT is not empty and not ours
 UNWRITABLE = "KSC605"     # OutputError: OUT cannot be written (read-only, full, below a file, ...)
 LEFTOVER = "KSC606"       # notice: a leftover of an interrupted build was removed or restored
@@ -93,7 +97,7 @@ _REASONS = {  # errno -> (why, what to do)
 }
 
 
-def _output_error(exc: OSError, out: Path) -> OutputError:
+def output_error(exc: OSError, out: Path) -> OutputError:
     why, hint = _REASONS.get(exc.errno, (exc.strerror or str(exc), None))
     at = f" (at {exc.filename})" if exc.filename and Path(exc.filename) != out else ""
     return OutputError(f"cannot write the output folder {out}: {why}{at}; nothing was changed", hint)
@@ -104,13 +108,13 @@ def write_folder(out: Path, files: dict[str, str], *, force: bool = False) -> li
     OUT is foreign (unless force) or cannot be written; OUT is then as it was. Returns notices about
     leftovers of earlier interrupted builds."""
     out = Path(os.path.abspath(out))
-    files = _checked(files)
+    files = checked_files(files)
     if out.parent == out:
         raise OutputError(f"cannot write the output to {out}", "name a folder with -o")
     try:
         os.makedirs(out.parent, exist_ok=True)
     except OSError as exc:
-        raise _output_error(exc, out) from None
+        raise output_error(exc, out) from None
     with _locked(out.parent):
         diags = _repair(out)
         mode = _refuse_foreign(out, force)
@@ -123,14 +127,14 @@ def write_folder(out: Path, files: dict[str, str], *, force: bool = False) -> li
         except BaseException as exc:
             shutil.rmtree(tmp, ignore_errors=True)
             if isinstance(exc, OSError):
-                raise _output_error(exc, out) from None
+                raise output_error(exc, out) from None
             raise
         diags.extend(_remove(old, out, "the previous output"))
         _fsync_dir(out.parent)
     return diags
 
 
-def _checked(files: dict[str, str]) -> dict[str, str]:
+def checked_files(files: dict[str, str]) -> dict[str, str]:
     """Every path stays inside OUT (emit.layout guarantees it; this is the last line of defence)."""
     for path in files:
         parts = path.split("/")
@@ -144,10 +148,12 @@ def _checked(files: dict[str, str]) -> dict[str, str]:
 @contextlib.contextmanager
 def _locked(folder: Path) -> Iterator[None]:
     """An exclusive flock on the parent folder: a second build of the same OUT waits for the first."""
+    if fcntl is None:
+        yield  # not POSIX: unlocked
+        return
     try:
-        import fcntl  # POSIX only
         fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except (ImportError, OSError):
+    except OSError:
         yield  # unlocked; the steps that follow report what is wrong with the folder
         return
     try:
@@ -165,7 +171,7 @@ def _refuse_foreign(out: Path, force: bool) -> int | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise _output_error(exc, out) from None
+        raise output_error(exc, out) from None
     if stat.S_ISLNK(st.st_mode):
         raise OutputError(f"output folder {out} is a symbolic link; it would be replaced by a folder",
                           f"name the folder it points to with -o ({os.path.realpath(out)})")
@@ -184,7 +190,7 @@ def _is_empty(folder: Path) -> bool:
         with os.scandir(folder) as entries:
             return next(entries, None) is None
     except OSError as exc:
-        raise _output_error(exc, folder) from None
+        raise output_error(exc, folder) from None
 
 
 def _is_marker(path: Path) -> bool:
@@ -206,7 +212,7 @@ def _make_temp(out: Path) -> Path:
         except FileExistsError:
             continue
         except OSError as exc:
-            raise _output_error(exc, out) from None
+            raise output_error(exc, out) from None
         return tmp
 
 
@@ -326,77 +332,3 @@ def _repair(out: Path) -> list[Diagnostic]:
         diags.extend(kept or [notice(LEFTOVER, f"removed {leftover.name}, left by an interrupted build",
                                      file=str(out))])
     return diags
-
-
-# ---------------------------------------------------------------------------------------------------
-# --check
-
-
-def check_folder(out: Path, files: dict[str, str]) -> tuple[bool, str, list[Diagnostic]]:
-    """Compare what `write_folder(out, files)` would write with OUT, byte for byte, marker included
-    (the marker changes exactly when another file does, or when someone edited it). Writes nothing.
-    Returns (clean, unified diff from OUT as it is (a/) to what a build would make it (b/), one
-    KSC603 error per drifted file)."""
-    out = Path(out)
-    current = _read_tree(out)
-    wanted = {path: text.encode() for path, text in _checked(files).items()}
-    diffs: list[str] = []
-    diags: list[Diagnostic] = []
-    for path in sorted(current.keys() | wanted.keys()):
-        have, want = current.get(path), wanted.get(path)
-        if have is not None and have == want:
-            continue
-        if path not in current:
-            why = "is missing: a build would write it"
-        elif want is None:
-            why = "is not made from the sources: a build would remove it"
-        elif have is None:
-            why = "is not a regular file: a build would replace it"
-        else:
-            why = "differs from what the sources compile to"
-        diags.append(error(DRIFT, f"out of date: {path} {why}", file=str(out / path),
-                           hint=f"run kserve-compiler build -o {out} and commit the result"))
-        diffs.append(_unified(path, have, want))
-    return not diags, "".join(diffs), diags
-
-
-def _read_tree(out: Path) -> dict[str, bytes | None]:
-    """{relative POSIX path: bytes} of every file in OUT; None for a symlink or special file."""
-    try:
-        st = os.lstat(out)
-    except FileNotFoundError:
-        return {}
-    except OSError as exc:
-        raise _output_error(exc, out) from None
-    if not stat.S_ISDIR(st.st_mode):
-        raise OutputError(f"output folder {out} exists and is not a folder", "choose another -o path")
-    tree: dict[str, bytes | None] = {}
-
-    def visit(folder: str, prefix: str) -> None:
-        for entry in sorted(os.scandir(folder), key=lambda e: e.name):
-            rel = prefix + entry.name
-            if entry.is_dir(follow_symlinks=False):
-                visit(entry.path, rel + "/")
-            elif entry.is_file(follow_symlinks=False):
-                with open(entry.path, "rb") as handle:
-                    tree[rel] = handle.read()
-            else:
-                tree[rel] = None
-
-    try:
-        visit(str(out), "")
-    except OSError as exc:
-        raise OutputError(f"cannot read the output folder {out}: {exc.strerror} ({exc.filename})") from None
-    return tree
-
-
-def _lines(data: bytes | None) -> list[str]:
-    lines = (data or b"").decode("utf-8", "replace").splitlines(keepends=True)
-    if lines and not lines[-1].endswith("\n"):
-        lines[-1] += "\n\\ No newline at end of file\n"
-    return lines
-
-
-def _unified(path: str, have: bytes | None, want: bytes | None) -> str:
-    diff = "".join(difflib.unified_diff(_lines(have), _lines(want), f"a/{path}", f"b/{path}"))
-    return diff or f"--- a/{path}\n+++ b/{path}\n"  # e.g. an empty file, or a symlink to replace

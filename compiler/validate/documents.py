@@ -1,5 +1,5 @@
 """KServe documents against their schemas (ours, or the user's CRDs with --crds), and the rules the API
-server and KServe's admission webhooks apply at `kubectl apply` time (webhook.py).
+server and KServe's admission webhooks apply at `kubectl apply` time (metadata.py, isvc.py, runtime.py).
 
 jsonschema's errors become Diagnostics placed at the exact key or value, with a "did you mean" for
 misspelt fields (kubeconform's validator.go converts its library's errors the same way).
@@ -16,10 +16,14 @@ from typing import Any, Iterable, Iterator
 from jsonschema import ValidationError
 from jsonschema.exceptions import best_match
 
-from compiler import schema, webhook
+from compiler.constants import KSERVE_GROUP
 from compiler.diagnostics import Diagnostic, error, warning
 from compiler.document import Document, dotted_path
-from compiler.runtime_webhook import same_priority_conflicts  # noqa: F401  (this stage's interface)
+from compiler.kinds import group_of
+from compiler.schema import kserve as kserve_schema
+from compiler.schema.crd import load_crds_cached
+from compiler.validate import isvc, runtime
+from compiler.validate.metadata import metadata_rules
 
 # Codes (KSC20x: schema)
 UNKNOWN_FIELD = "KSC201"
@@ -27,7 +31,7 @@ WRONG_TYPE = "KSC202"
 MISSING_FIELD = "KSC203"
 INVALID_VALUE = "KSC204"
 DUPLICATE_ENTRY = "KSC206"
-# KSC205 (names) is webhook.INVALID_NAME: the API server's name rules live beside KServe's
+# KSC205 (names) is metadata.INVALID_NAME
 UNKNOWN_API_VERSION = "KSC207"
 IGNORED_FIELD = "KSC208"  # warning: your CRD accepts it, kserve-compiler's v0.20 model does not read it
 
@@ -42,11 +46,11 @@ MODEL_FIELDS = {"storageUri", "modelFormat", "runtime", "protocolVersion", "runt
 def validate(docs: Iterable[Document], *, crds: str | Path | dict | None = None) -> list[Diagnostic]:
     """Diagnostics for every KServe document (serving.kserve.io InferenceService, ServingRuntime,
     ClusterServingRuntime, ClusterStorageContainer); other documents are not looked at. Cross-document
-    rules (runtimes of the same priority) are `same_priority_conflicts`."""
+    rules (runtimes of the same priority) are `runtime.same_priority_conflicts`."""
     crd_schemas = _crd_schemas(crds)
     diags: list[Diagnostic] = []
     for doc in docs:
-        if doc.kind in schema.KSERVE_KINDS and _group(doc.api_version) == schema.KSERVE_GROUP:
+        if doc.kind in kserve_schema.KSERVE_KINDS and group_of(doc.api_version) == KSERVE_GROUP:
             diags += validate_document(doc, crds=crd_schemas)
     return diags
 
@@ -56,12 +60,12 @@ def validate_document(doc: Document, *, crds: dict | None = None) -> list[Diagno
     server never passes an invalid object to a webhook)."""
     _prune_nulls(doc.data)
     key = (doc.api_version, doc.kind)
-    ours = schema.validator_for(*key)
+    ours = kserve_schema.validator_for(*key)
     if ours is None:
         return [_unknown_api_version(doc)]
-    diags = webhook.metadata_rules(doc)
+    diags = metadata_rules(doc)
     if crds and key in crds:
-        found = list(_convert_all(doc, schema.crd_validator(crds[key]).iter_errors(doc.data)))
+        found = list(_convert_all(doc, kserve_schema.crd_validator(crds[key]).iter_errors(doc.data)))
         if not found:
             found = [_ignored(d) if d.code == UNKNOWN_FIELD else d
                      for d in _convert_all(doc, ours.iter_errors(doc.data))]
@@ -69,18 +73,23 @@ def validate_document(doc: Document, *, crds: dict | None = None) -> list[Diagno
         found = list(_convert_all(doc, ours.iter_errors(doc.data)))
     diags += found
     if not any(d.severity.value == "error" for d in diags):
-        diags += webhook.document_rules(doc)
+        diags += _kind_rules(doc)
     return diags
 
 
-def _group(api_version: str) -> str:
-    return api_version.rsplit("/", 1)[0] if "/" in api_version else ""
+def _kind_rules(doc: Document) -> list[Diagnostic]:
+    """The admission webhook of the document's kind (run only on documents whose schema holds)."""
+    if doc.kind == "InferenceService":
+        return isvc.inference_service_rules(doc)
+    if doc.kind in ("ServingRuntime", "ClusterServingRuntime"):
+        return runtime.runtime_rules(doc)
+    return []
 
 
 def _crd_schemas(crds: str | Path | dict | None) -> dict | None:
     if crds is None or isinstance(crds, dict):
         return crds
-    return schema.load_crds_cached(str(crds))
+    return load_crds_cached(str(crds))
 
 
 def _prune_nulls(data: Any) -> None:
@@ -111,7 +120,7 @@ def _prune_nested(value: Any) -> None:
 
 
 def _unknown_api_version(doc: Document) -> Diagnostic:
-    known = sorted(api for api, kind in schema.SCHEMA_FILES if kind == doc.kind)
+    known = sorted(api for api, kind in kserve_schema.SCHEMA_FILES if kind == doc.kind)
     return error(UNKNOWN_API_VERSION, f"{doc.kind} {doc.api_version} is not an API version KServe v0.20 serves",
                  **doc.where(("apiVersion",), key=False), hint=f"use apiVersion: {known[0]}")
 
@@ -271,7 +280,7 @@ def _duplicate(doc: Document, err: ValidationError, path: tuple) -> Diagnostic:
 
 
 def _list_key(keys: list[str]):
-    return lambda item: tuple(item.get(k, schema.LIST_KEY_DEFAULTS.get(k)) for k in keys)
+    return lambda item: tuple(item.get(k, kserve_schema.LIST_KEY_DEFAULTS.get(k)) for k in keys)
 
 
 def _invalid_value(doc: Document, err: ValidationError, path: tuple) -> Diagnostic:

@@ -1,4 +1,5 @@
-"""The command line: options -> Settings -> pipeline.compile() -> report -> exit code.
+"""The command line (the only module with click, with argocd.py): options -> Settings -> pipeline.compile()
+-> report -> exit code.
 
 Exit codes (design.md Decision 6): 0 ok (warnings allowed), 1 invalid input, unresolvable runtime or
 `--check` drift, 2 usage or configuration error, 3 internal error (our bug). No traceback reaches a user.
@@ -15,10 +16,28 @@ import click
 
 from compiler import KSERVE_VERSION, __version__
 from compiler.diagnostics import Diagnostic, Summary, UsageError, sorted_diagnostics
+from compiler.doors import argocd
+from compiler.reporters import REPORTERS, InputObject, ReportContext
+from compiler.schema.bundle import KSERVE_KUBERNETES_VERSION, kubernetes_versions
+from compiler.settings import BUILTIN_CATALOG, Limits, Settings
+
+# Lazy imports (the only ones), measured with python -X importtime: the pipeline costs ~320 ms to import
+# (jsonschema, referencing, the stages), emit/ ~45 ms (multiprocessing), catalog_view ~60 ms, the Markdown
+# summary jinja2. `--help`, `--version` and `catalog` need none of that, so each command imports what it
+# runs, inside its function, marked "# lazy".
+
+# Codes (KSC0xx: command line)
+SIDE_FILE_UNWRITABLE = "KSC004"  # --report / --summary FILE cannot be written
+CHECK_WITHOUT_OUT = "KSC005"     # --check without -o
+NO_CATALOG_OBJECT = "KSC006"     # catalog show: no NAME, or no object of that name
+EXPLAIN_FORMAT = "KSC007"        # explain takes text or json only
 
 ISSUES_URL = "https://github.com/kserve-compiler/kserve-compiler/issues"
-FORMATS = ("text", "json", "github", "junit", "sarif")
+FORMATS = tuple(REPORTERS)  # text, json, github, junit, sarif: the reporters' registry
 EXPLAIN_FORMATS = ("text", "json")
+# How the command line names each setting in an error the core raises about it (UsageError.setting).
+FLAGS = {"config_file": "--config", "catalog": "--catalog", "crds": "--crds",
+         "kubernetes_version": "--kubernetes-version"}
 
 EPILOG = """\b
 Exit codes: 0 ok (warnings allowed), 1 invalid input or unresolvable runtime
@@ -75,9 +94,7 @@ def _source_options(f):
 
 
 def _settings(opts: dict, **overrides):
-    from compiler import pipeline
-    from compiler.load import Limits
-    env = _env_options(opts)
+    env = argocd.environment_options(opts)
     opts["strict"] = bool(env["strict"])  # settled once: _report and _exit_code read it, nothing re-reads the env
     defaults = Limits()
     limits = Limits(file_bytes=opts.get("max_file_bytes") or defaults.file_bytes,
@@ -86,67 +103,14 @@ def _settings(opts: dict, **overrides):
                     documents=opts.get("max_documents") or defaults.documents)
     sources = tuple(opts.get("sources") or (".",))
     stdin = sys.stdin.buffer.read() if "-" in sources else None
-    return pipeline.Settings(
+    return Settings(
         sources=sources, default_namespace=env["default_namespace"] or "default",
-        catalog=env["catalog"] or "builtin", config_file=env["config_file"], crds=opts.get("crds"),
+        catalog=env["catalog"] or BUILTIN_CATALOG, config_file=env["config_file"], crds=opts.get("crds"),
         kubernetes_version=env["kubernetes_version"], excludes=tuple(opts.get("excludes") or ()),
         limits=limits, stdin=stdin, storage_injection=env.get("storage_injection") or "pod",
-        allow_empty=bool(env.get("allow_empty")),
-        max_placeholder_bytes=opts.get("max_placeholder_bytes") or pipeline.Settings.max_placeholder_bytes,
+        allow_empty=bool(env.get("allow_empty")), strict=opts["strict"],
+        max_placeholder_bytes=opts.get("max_placeholder_bytes") or Settings.max_placeholder_bytes,
         **overrides)
-
-
-def _env_options(opts: dict) -> dict:
-    """Decision 11: under Argo CD (ARGOCD_APP_NAME set), options may come from the environment:
-    flag > ARGOCD_ENV_KSC_<OPT> > PARAM_<OPT> > KUBE_VERSION / ARGOCD_APP_NAMESPACE > default."""
-    keys = ("kubernetes_version", "default_namespace", "strict", "catalog", "config_file", "allow_empty",
-            "storage_injection")
-    out = {k: opts.get(k) for k in keys}
-    if not os.environ.get("ARGOCD_APP_NAME"):
-        return out
-    fallbacks = {"kubernetes_version": "KUBE_VERSION", "default_namespace": "ARGOCD_APP_NAMESPACE"}
-    for key in keys:
-        if out[key] not in (None, False):
-            continue
-        opt = ("config" if key == "config_file" else key).upper()
-        for var in (f"ARGOCD_ENV_KSC_{opt}", f"PARAM_{opt}", fallbacks.get(key)):
-            value = os.environ.get(var) if var else None
-            if value:
-                out[key] = _env_value(key, value)
-                click.echo(f"kserve-compiler: {key.replace('_', '-')}={value} (from {var})", err=True)
-                break
-    if out["kubernetes_version"]:
-        out["kubernetes_version"] = _clamp_version(out["kubernetes_version"])
-    return out
-
-
-def _env_value(key: str, value: str):
-    if key in ("strict", "allow_empty"):
-        return value.strip().lower() in ("1", "true", "yes", "on")
-    return value
-
-
-def _clamp_version(version: str) -> str:
-    """Argo passes the cluster's KUBE_VERSION (e.g. 1.38.2); outside the range we bundle, use the nearest."""
-    from compiler.schema import kubernetes_versions
-    known = kubernetes_versions()
-    wanted = _minor(version)
-    if wanted is None or known is None:
-        return version
-    lowest, highest = _minor(known[0]), _minor(known[-1])
-    clamped = min(max(wanted, lowest), highest)
-    if clamped != wanted:
-        click.echo(f"kserve-compiler: warning: Kubernetes {version} is outside the schemas we bundle "
-                   f"({known[0]}..{known[-1]}); checking against {clamped[0]}.{clamped[1]}", err=True)
-    return f"{clamped[0]}.{clamped[1]}"
-
-
-def _minor(version: str) -> tuple[int, int] | None:
-    parts = version.lstrip("v").split(".")
-    try:
-        return int(parts[0]), int(parts[1])
-    except (ValueError, IndexError):
-        return None
 
 
 def _format(fmt: str | None) -> str:
@@ -164,7 +128,6 @@ def _strict(opts: dict) -> bool:
 
 
 def _report(result, opts: dict, *, to_stdout: bool) -> None:
-    from compiler.reporters import REPORTERS, InputObject, ReportContext
     diags = sorted_diagnostics(result.diagnostics)
     summary = Summary.of(diags)
     fmt = _format(opts.get("fmt"))
@@ -180,7 +143,7 @@ def _report(result, opts: dict, *, to_stdout: bool) -> None:
 
 
 def _summary_markdown(result, diags: list[Diagnostic], summary: Summary) -> str:
-    from compiler.reporters.summary import SummaryRow, render_summary
+    from compiler.reporters.summary import SummaryRow, render_summary  # lazy
     return render_summary([SummaryRow.from_resolution(r) for r in result.resolutions], diags, summary)
 
 
@@ -188,7 +151,7 @@ def _write_side_file(path: str, text: str) -> None:
     try:
         Path(path).write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror}", code="KSC004") from None
+        raise UsageError(f"cannot write {path}: {exc.strerror}", code=SIDE_FILE_UNWRITABLE) from None
 
 
 def _exit_code(result, opts: dict) -> int:
@@ -230,7 +193,7 @@ class _Group(click.Group):
 
 
 def _usage_error(exc: UsageError) -> None:
-    click.echo(f"kserve-compiler: error {exc.code}: {exc.message}", err=True)
+    click.echo(f"kserve-compiler: error {exc.code}: {exc.worded(FLAGS)}", err=True)
     if exc.hint:
         click.echo(f"    hint: {exc.hint}", err=True)
 
@@ -249,7 +212,6 @@ def _internal_error() -> None:
 def _print_version(ctx: click.Context, _param, value: bool) -> None:
     if not value or ctx.resilient_parsing:
         return
-    from compiler.schema import KSERVE_KUBERNETES_VERSION, kubernetes_versions
     known = kubernetes_versions()
     click.echo(f"kserve-compiler, version {__version__}\n"
                f"KServe {KSERVE_VERSION} (Standard mode); its types embed Kubernetes {KSERVE_KUBERNETES_VERSION}\n"
@@ -290,7 +252,7 @@ def validate(**opts):
     YAML syntax, the CRD schemas (with file:line:column and the field), and the admission webhooks'
     rules (names, replicas, autoscaler class, runtimes that share a priority).
     """
-    from compiler import pipeline
+    from compiler import pipeline  # lazy
     result = pipeline.compile(_settings(opts, resolve=opts["do_resolve"], expand=False))
     _report(result, opts, to_stdout=True)
     raise ExitWith(_exit_code(result, opts))
@@ -315,11 +277,12 @@ def build(**opts):
     With -o OUT: the report on stdout, the objects in OUT/<namespace>/<name>.<kind>.yaml, swapped
     in atomically: a failed build leaves the previous OUT exactly as it was.
     """
-    from compiler import emit, pipeline
+    from compiler import pipeline  # lazy
+    from compiler.emit import drift, layout, outdir  # lazy
     out = Path(opts["out"]) if opts["out"] else None
     if opts["check_only"] and out is None:
-        raise UsageError("--check needs -o OUT: the folder to compare", code="KSC005")
-    repaired = emit.repair_leftovers(out) if out is not None and not opts["check_only"] else []
+        raise UsageError("--check needs -o OUT: the folder to compare", code=CHECK_WITHOUT_OUT)
+    repaired = outdir.repair_leftovers(out) if out is not None and not opts["check_only"] else []
     settings = _settings(opts, skip=(out,) if out else ())
     result = pipeline.compile(settings)
     result.diagnostics += repaired
@@ -327,23 +290,23 @@ def build(**opts):
         _report(result, opts, to_stdout=False)
         code = _exit_code(result, opts)
         if code == 0:
-            click.echo(emit.stream(result.outputs), nl=False)
+            click.echo(layout.stream(result.outputs), nl=False)
         raise ExitWith(code)
     code = _exit_code(result, opts)
     files: dict = {}
     if code == 0:
-        files, layout_diags = emit.layout(result.outputs, settings.default_namespace)
+        files, layout_diags = layout.layout(result.outputs, settings.default_namespace)
         result.diagnostics += layout_diags
         code = _exit_code(result, opts)
     if code == 0 and opts["check_only"]:
-        clean, diff, drift = emit.check_folder(out, files)
-        result.diagnostics += drift
+        clean, diff, drifted = drift.check_folder(out, files)
+        result.diagnostics += drifted
         _report(result, opts, to_stdout=True)
         if diff:
             click.echo(diff, nl=False, err=_format(opts.get("fmt")) != "text")
         raise ExitWith(0 if clean else 1)
     if code == 0:
-        result.diagnostics += emit.write_folder(out, files, force=opts["force"])  # OutputError: exit 2
+        result.diagnostics += outdir.write_folder(out, files, force=opts["force"])  # OutputError: exit 2
     _report(result, opts, to_stdout=True)
     raise ExitWith(code)
 
@@ -358,11 +321,11 @@ def explain(**opts):
     For each runtime not chosen, names the one filter that ruled it out: disabled, multiModel,
     multi-node, format, version, no autoSelect, protocol, or ranked below the winner.
     """
-    from compiler import explain as explain_mod
-    from compiler import pipeline
+    from compiler import explain as explain_mod  # lazy
+    from compiler import pipeline  # lazy
     fmt = opts.get("fmt") or "text"
     if fmt not in EXPLAIN_FORMATS:  # Decision 5: explain prints its own output, as text or json
-        raise UsageError(f"explain --format takes text or json, not {fmt}", code="KSC007")
+        raise UsageError(f"explain --format takes text or json, not {fmt}", code=EXPLAIN_FORMAT)
     result = pipeline.compile(_settings(opts, expand=False))
     chosen = explain_mod.selected(result, tuple(opts["names"]))
     render = explain_mod.render_json if fmt == "json" else explain_mod.render_text
@@ -383,18 +346,18 @@ def catalog_cmd(action, name, choice, fmt):
       kserve-compiler catalog list
       kserve-compiler catalog show kserve-sklearnserver
     """
-    from compiler import catalog_view
+    from compiler import catalog_view  # lazy
     docs = catalog_view.documents(choice)
     if action == "list":
         click.echo(catalog_view.listing(docs, fmt), nl=False)
         raise ExitWith(0)
     if not name:
         raise UsageError("catalog show needs a NAME", hint="kserve-compiler catalog list shows the names",
-                         code="KSC006")
+                         code=NO_CATALOG_OBJECT)
     text = catalog_view.show(docs, name, fmt)
     if text is None:
         raise UsageError(f"no catalog object named {name!r}", hint="kserve-compiler catalog list shows the names",
-                         code="KSC006")
+                         code=NO_CATALOG_OBJECT)
     click.echo(text, nl=False)
     raise ExitWith(0)
 
@@ -402,16 +365,16 @@ def catalog_cmd(action, name, choice, fmt):
 @main.command()
 def krm():
     """Run as a KRM function (kpt, kustomize): a ResourceList on stdin, a ResourceList on stdout."""
-    from compiler import krm as krm_mod
-    raise ExitWith(krm_mod.run(sys.stdin.buffer.read(), sys.stdout, sys.stderr))
+    from compiler.doors import krm as krm_door  # lazy
+    raise ExitWith(krm_door.run(sys.stdin.buffer.read(), sys.stdout, sys.stderr))
 
 
 @main.command("kustomize-plugin")
 @click.argument("config_file", metavar="CONFIG_FILE")
 def kustomize_plugin(config_file):
     """Run as a kustomize legacy exec plugin (kubectl kustomize --enable-alpha-plugins)."""
-    from compiler import krm as krm_mod
-    raise ExitWith(krm_mod.run_exec_plugin(config_file, sys.stdin, sys.stdout, sys.stderr))
+    from compiler.doors import kustomize_plugin as plugin  # lazy
+    raise ExitWith(plugin.run(config_file, sys.stdin, sys.stdout, sys.stderr))
 
 
 if __name__ == "__main__":

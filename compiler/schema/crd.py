@@ -2,19 +2,23 @@
 custom resource under strict field validation: objects closed unless x-kubernetes-preserve-unknown-fields,
 int-or-string as an integer or a string, nulls where nullable, list-map keys unique.
 
-Entry points are schema.load_crds and schema.crd_validator (Decision 9: these replace only our KServe
-schemas).
+Entry points are load_crds (load_crds_cached) here and kserve.crd_validator (Decision 9: these replace
+only our KServe schemas).
 """
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Iterator
 
 import yaml
 
-from compiler.diagnostics import UsageError
-from compiler.schema import BAD_CRDS, SCHEMA_BASE
+from compiler.diagnostics import SETTING, UsageError
+from compiler.schema.kserve import SCHEMA_BASE
+
+# Codes (KSC0xx: command line and configuration; raised as UsageError, exit 2)
+BAD_CRDS = "KSC030"
 
 
 def load_crds(directory: str | Path) -> dict[tuple[str, str], dict]:
@@ -22,7 +26,7 @@ def load_crds(directory: str | Path) -> dict[tuple[str, str], dict]:
     A bad folder or file is a UsageError (exit 2): the user asked for these schemas."""
     root = Path(directory)
     if not root.is_dir():
-        raise UsageError(f"--crds {directory}: not a folder", code=BAD_CRDS,
+        raise UsageError(f"{SETTING} {directory}: not a folder", code=BAD_CRDS, setting="crds",
                          hint="name a folder holding CustomResourceDefinition YAML files")
     out: dict[tuple[str, str], dict] = {}
     for path in sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml", ".json") and p.is_file()):
@@ -31,16 +35,22 @@ def load_crds(directory: str | Path) -> dict[tuple[str, str], dict]:
     return out
 
 
+@functools.cache
+def load_crds_cached(directory: str) -> dict[tuple[str, str], dict]:
+    return load_crds(directory)
+
+
 def _crd_documents(path: Path) -> Iterator[dict]:
     try:
         docs = list(yaml.load_all(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise UsageError(f"--crds: cannot read {path}: {exc}", code=BAD_CRDS) from None
+        raise UsageError(f"{SETTING}: cannot read {path}: {exc}", code=BAD_CRDS, setting="crds") from None
     for doc in docs:
         if isinstance(doc, dict) and doc.get("kind") == "CustomResourceDefinition":
             if doc.get("apiVersion") != "apiextensions.k8s.io/v1":
-                raise UsageError(f"--crds: {path}: CustomResourceDefinition {doc.get('apiVersion')} is not supported",
-                                 code=BAD_CRDS, hint="use apiextensions.k8s.io/v1 (v1beta1 left Kubernetes in 1.22)")
+                raise UsageError(f"{SETTING}: {path}: CustomResourceDefinition {doc.get('apiVersion')} is not supported",
+                                 code=BAD_CRDS, setting="crds",
+                                 hint="use apiextensions.k8s.io/v1 (v1beta1 left Kubernetes in 1.22)")
             yield doc
 
 
@@ -59,8 +69,8 @@ def _crd_schemas(crd: dict, path: Path) -> dict[tuple[str, str], dict]:
             out[(api_version, kind)] = schema
         return out
     except (KeyError, TypeError) as exc:
-        raise UsageError(f"--crds: {path}: CustomResourceDefinition {crd.get('metadata', {}).get('name')} is "
-                         f"malformed (missing {exc})", code=BAD_CRDS) from None
+        raise UsageError(f"{SETTING}: {path}: CustomResourceDefinition {crd.get('metadata', {}).get('name')} is "
+                         f"malformed (missing {exc})", code=BAD_CRDS, setting="crds") from None
 
 
 def crd_to_json_schema(openapi: dict) -> dict:
