@@ -35,7 +35,7 @@ from hypothesis import strategies as st
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "properties"))
 import strategies as S  # noqa: E402
 
-from compiler import krm, pipeline  # noqa: E402
+from compiler import apiserver, krm, pipeline  # noqa: E402
 from compiler.cli import main  # noqa: E402
 from compiler.diagnostics import Severity  # noqa: E402
 from compiler.load import Limits, SourceFile, load_text, parse  # noqa: E402
@@ -223,6 +223,8 @@ def test_build_of_mutated_documents(docs):
     assert_placed(diags)
     if not any(d.severity is Severity.ERROR for d in diags):
         assert result.outputs
+        for output in result.outputs:  # exit 0 only for objects the API server accepts (issue 13)
+            assert apiserver.problems(output.obj) == [], output.obj
 
 
 # ---------------------------------------------------------------------------------------------------
