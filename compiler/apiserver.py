@@ -185,11 +185,27 @@ def _metadata(out: list, meta: dict, kind: str, *, check_name: bool = True) -> N
         _annotations(out, annotations, ("metadata",), "metadata")
 
 
+# Label and annotation keys known to be valid: a build repeats a handful of keys on every object.
+_GOOD_KEYS: set = set()
+_GOOD_KEYS_MAX = 10_000
+
+
+def _key_problem(key: str) -> str | None:
+    if key in _GOOD_KEYS:
+        return None
+    problem = qualified_name_problem(key)
+    if problem is None:
+        if len(_GOOD_KEYS) >= _GOOD_KEYS_MAX:
+            _GOOD_KEYS.clear()
+        _GOOD_KEYS.add(key)
+    return problem
+
+
 def _labels(out: list, labels: dict, base: tuple, where: str, field: str = "labels") -> None:
     for key, value in labels.items():
         if type(key) is not str:
             continue
-        problem = qualified_name_problem(key)
+        problem = _key_problem(key)
         if problem:
             out.append(Problem((*base, field, key), f'{where}.{field}: "{key}" is not a valid label key: {problem}',
                                at_key=True))
@@ -203,7 +219,7 @@ def _annotations(out: list, annotations: dict, base: tuple, where: str) -> None:
     for key, value in annotations.items():
         if type(key) is not str:
             continue
-        problem = qualified_name_problem(key)
+        problem = _key_problem(key)
         if problem:
             out.append(Problem((*base, "annotations", key),
                                f'{where}.annotations: "{key}" is not a valid annotation key: {problem}', at_key=True))
@@ -451,14 +467,21 @@ def _ingress(out: list, spec: dict, relaxed: bool) -> None:
 
 def _host(out: list, host: str, path: tuple) -> None:
     name = host[2:] if host.startswith("*.") else host
+    if _is_ip(host):
+        out.append(Problem(path, f'{dotted(path)}: "{host}" must be a DNS name, not an IP address'))
+    elif not is_dns1123_subdomain(name):
+        out.append(Problem(path, f'{dotted(path)}: "{host}" is not a valid host: {SUBDOMAIN_RULE}, optionally '
+                           "after a leading '*.'"))
+
+
+def _is_ip(host: str) -> bool:
+    if not (host[:1].isdigit() or ":" in host):  # no IP address starts otherwise (cheap, and most hosts)
+        return False
     try:
         ipaddress.ip_address(host)
     except ValueError:
-        if not is_dns1123_subdomain(name):
-            out.append(Problem(path, f'{dotted(path)}: "{host}" is not a valid host: {SUBDOMAIN_RULE}, optionally '
-                               "after a leading '*.'"))
-    else:
-        out.append(Problem(path, f'{dotted(path)}: "{host}" must be a DNS name, not an IP address'))
+        return False
+    return True
 
 
 def _ingress_path(out: list, entry: dict, path: tuple) -> None:
