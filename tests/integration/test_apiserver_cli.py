@@ -118,8 +118,8 @@ def test_hpa_average_utilization_zero(workspace, run_cli):
     assert result.exit_code == 1, result.stdout
     diags = report(result)
     assert errors(diags) == [("KSC470", "isvc.yaml", 1)]
-    assert "averageUtilization: 0 must be greater than 0" in diags[0]["message"] or \
-        any("averageUtilization: 0 must be greater than 0" in d["message"] for d in diags)
+    assert any("HorizontalPodAutoscaler default/iris-predictor" in d["message"]
+               and "averageUtilization: 0 must be greater than 0" in d["message"] for d in diags)
     workspace({"isvc.yaml": isvc.replace("UTIL", "50")})
     assert run_cli("build", ".").exit_code == 0
 
@@ -148,3 +148,19 @@ def test_runtime_env_name_with_equals(workspace, run_cli):
 def test_examples_still_build(run_cli):
     from conftest import EXAMPLES
     assert run_cli("validate", str(EXAMPLES / "repo")).exit_code == 0
+
+
+def test_custom_container_without_image(workspace, run_cli):
+    """KServe's CRD and webhook accept a custom predictor container without an image; a Deployment's pod
+    template without one is refused."""
+    isvc = ("apiVersion: serving.kserve.io/v1beta1\nkind: InferenceService\nmetadata:\n  name: custom\nspec:\n"
+            "  predictor:\n    containers:\n      - name: kserve-container\n        args: [serve]\n")
+    workspace({"isvc.yaml": isvc})
+    assert run_cli("validate", ".").exit_code == 0
+    result = run_cli("build", ".", "-o", "out", "--format", "json")
+    assert result.exit_code == 1, result.stdout
+    diags = report(result)
+    assert errors(diags) == [("KSC470", "isvc.yaml", 1)]
+    assert "containers[0].image: required" in next(d["message"] for d in diags if d["code"] == "KSC470")
+    workspace({"isvc.yaml": isvc + "        image: example.org/server:1\n"})
+    assert run_cli("build", ".", "-o", "out").exit_code == 0
