@@ -7,6 +7,7 @@ because only the caller knows where the payload goes.
 
 from __future__ import annotations
 
+import re
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from typing import Iterator
 from compiler import catalog as catalog_mod
 from compiler import check, kinds, model
 from compiler import config as config_mod
+from compiler.apiserver import objects as apiserver
 from compiler.constants import KSERVE_GROUP
 from compiler.diagnostics import (SETTING, Diagnostic, Severity, UsageError, error, has_errors, has_internal_error,
                                   notice, warning)
@@ -77,6 +79,7 @@ def compile(settings: Settings, documents: list[Document] | None = None) -> Resu
         result.diagnostics += runtime_rules.same_priority_conflicts(
             [d for d in kserve_docs if d.kind in model.RUNTIME_KINDS], default_namespace=settings.default_namespace)
         invalid = {id(d) for d in _documents_with_errors(kserve_docs, result.diagnostics)}
+        result.diagnostics += _apiserver_rules(settings, passthrough)  # issue 13: what the API server refuses
     with timed(timings, "resolve"):
         _model(settings, catalog_docs, [d for d in consumed if id(d) not in invalid], result)
         if settings.resolve:
@@ -286,6 +289,16 @@ def _check(settings: Settings, generated: list, result: Result) -> None:
     if result.failed():
         return
     result.diagnostics += check.check([obj for obj, _ in generated], kubernetes_version=settings.kubernetes_version)
+    result.diagnostics += _apiserver_rules(settings, generated=generated)  # issue 13: what the API server refuses
+
+
+def _apiserver_rules(settings: Settings, passthrough: list[Document] = (), generated: list = ()) -> list[Diagnostic]:
+    """The API server's own validation (compiler/apiserver/) of pass-through objects (placed at their fields) and of
+    generated ones (placed at their InferenceService). Env var names are relaxed from Kubernetes 1.32."""
+    version = re.match(r"v?(\d+)\.(\d+)", (settings.kubernetes_version or "").strip())
+    relaxed = version is None or (int(version[1]), int(version[2])) >= (1, 32)  # None: the newest bundled
+    return (apiserver.source_diagnostics(passthrough, relaxed_env_names=relaxed)
+            + apiserver.generated_diagnostics(generated, relaxed_env_names=relaxed))
 
 
 def _outputs(generated: list, passthrough: list[Document], settings: Settings, result: Result) -> list[Output]:

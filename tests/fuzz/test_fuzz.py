@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "properties"))
 import strategies as S  # noqa: E402
 
 from compiler import pipeline  # noqa: E402
+from compiler.apiserver import objects as apiserver  # noqa: E402
 from compiler.doors import function, krm  # noqa: E402
 from compiler import settings as settings_mod  # noqa: E402
 from compiler.doors.cli import main  # noqa: E402
@@ -227,6 +228,8 @@ def test_build_of_mutated_documents(docs):
     assert_placed(diags)
     if not any(d.severity is Severity.ERROR for d in diags):
         assert result.outputs
+        for output in result.outputs:  # exit 0 only for objects the API server accepts (issue 13)
+            assert apiserver.problems(output.obj) == [], output.obj
 
 
 # ---------------------------------------------------------------------------------------------------
