@@ -12,7 +12,7 @@ from pathlib import Path
 
 from compiler import catalog as catalog_mod
 from compiler import config as config_mod
-from compiler import kinds, model
+from compiler import fields, kinds, model
 from compiler.diagnostics import Diagnostic, Severity, UsageError, error, has_errors, notice, warning
 from compiler.document import Document
 from compiler.load import Limits, collect, load
@@ -188,6 +188,7 @@ def _classify(docs: list[Document], settings: Settings, result: Result) -> tuple
             if kinds.group_of(doc.api_version) == model.KSERVE_GROUP:
                 result.diagnostics.append(warning(NOT_COMPILED, f"{doc.kind} is not compiled by kserve-compiler; "
                                                   "it is passed through unchanged", **doc.where()))
+            result.diagnostics += fields.legacy_api_group(doc)  # serving.kubeflow.org: an error
         key = (kinds.group_of(doc.api_version), doc.kind,
                None if kinds.is_cluster_scoped(doc.kind) else (doc.namespace or settings.default_namespace),
                doc.name)

@@ -16,7 +16,7 @@ from typing import Any, Iterable, Iterator
 from jsonschema import ValidationError
 from jsonschema.exceptions import best_match
 
-from compiler import schema, webhook
+from compiler import fields, schema, webhook
 from compiler.diagnostics import Diagnostic, error, warning
 from compiler.document import Document, dotted_path
 from compiler.runtime_webhook import same_priority_conflicts  # noqa: F401  (this stage's interface)
@@ -70,6 +70,8 @@ def validate_document(doc: Document, *, crds: dict | None = None) -> list[Diagno
     diags += found
     if not any(d.severity.value == "error" for d in diags):
         diags += webhook.document_rules(doc)
+        if not any(d.severity.value == "error" for d in diags):  # accepted fields our output does not reflect
+            diags += fields.document_rules(doc)                    # (docs/fields.md)
     return diags
 
 
