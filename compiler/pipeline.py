@@ -28,6 +28,7 @@ from compiler.settings import Settings
 from compiler.sources.parse import load
 from compiler.sources.walk import SourceFile, collect
 from compiler.validate import documents as validate_documents
+from compiler.validate import fields
 from compiler.validate import runtime as runtime_rules
 
 # Codes owned by the pipeline
@@ -175,6 +176,7 @@ def _classify(docs: list[Document], settings: Settings, result: Result) -> tuple
             if kinds.group_of(doc.api_version) == KSERVE_GROUP:
                 result.diagnostics.append(warning(NOT_COMPILED, f"{doc.kind} is not compiled by kserve-compiler; "
                                                   "it is passed through unchanged", **doc.where()))
+            result.diagnostics += fields.legacy_api_group(doc)  # serving.kubeflow.org: an error
         key = (kinds.group_of(doc.api_version), doc.kind,
                None if kinds.is_cluster_scoped(doc.kind) else (doc.namespace or settings.default_namespace),
                doc.name)

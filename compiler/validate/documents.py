@@ -22,7 +22,7 @@ from compiler.document import Document, dotted_path
 from compiler.kinds import group_of
 from compiler.schema import kserve as kserve_schema
 from compiler.schema.crd import load_crds_cached
-from compiler.validate import isvc, runtime
+from compiler.validate import fields, isvc, runtime
 from compiler.validate.metadata import metadata_rules
 
 # Codes (KSC20x: schema)
@@ -74,6 +74,8 @@ def validate_document(doc: Document, *, crds: dict | None = None) -> list[Diagno
     diags += found
     if not any(d.severity.value == "error" for d in diags):
         diags += _kind_rules(doc)
+        if not any(d.severity.value == "error" for d in diags):  # accepted fields our output does not reflect
+            diags += fields.document_rules(doc)                    # (docs/fields.md)
     return diags
 
 
