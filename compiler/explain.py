@@ -5,11 +5,16 @@ Pure rendering of a pipeline Result, as text for people or JSON for tools.
 
 from __future__ import annotations
 
+import difflib
 import json
 
 from compiler import KSERVE_VERSION
+from compiler.diagnostics import Diagnostic, error
 from compiler.pipeline import Result
 from compiler.resolve import FORMAT, NOT_NAMED, Resolution
+
+# Codes
+NO_SUCH_NAME = "KSC018"  # a name asked for matches no InferenceService of the sources (exit 1)
 
 # What holds for every build, so it is shown here (and in README), never warned (design.md, mission).
 ALWAYS = (
@@ -35,6 +40,24 @@ def selected(result: Result, names: tuple[str, ...]) -> list[Resolution]:
         wanted.add((ns or None, bare))
     return [r for r in result.resolutions
             if (r.isvc.namespace, r.isvc.name) in wanted or (None, r.isvc.name) in wanted]
+
+
+def unmatched(result: Result, names: tuple[str, ...]) -> list[Diagnostic]:
+    """An error for each `[NS/]NAME` that matches no InferenceService, with the closest one as a hint: a
+    typo must not look like "nothing to explain"."""
+    known = sorted({(r.isvc.namespace, r.isvc.name) for r in result.resolutions})
+    diags = []
+    for name in names:
+        if selected(result, (name,)):
+            continue
+        full = {f"{ns}/{bare}": f"{ns}/{bare}" for ns, bare in known}
+        full.update({bare: f"{ns}/{bare}" for ns, bare in known if "/" not in name})
+        close = difflib.get_close_matches(name, sorted(full), n=1, cutoff=0.6)
+        hint = f'did you mean "{full[close[0]]}"?' if close else (
+            f"the InferenceServices of the sources are: {', '.join(f'{ns}/{b}' for ns, b in known[:8])}"
+            + (", ..." if len(known) > 8 else "") if known else "the sources hold no InferenceService")
+        diags.append(error(NO_SUCH_NAME, f'no InferenceService is named "{name}"', hint=hint))
+    return diags
 
 
 def _runtime_text(res: Resolution) -> str:

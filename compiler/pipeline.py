@@ -7,10 +7,9 @@ because only the caller knows where the payload goes.
 
 from __future__ import annotations
 
-import re
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterator
 
@@ -24,6 +23,7 @@ from compiler.diagnostics import (SETTING, Diagnostic, Severity, UsageError, err
 from compiler.document import Document
 from compiler.emit import Output
 from compiler.resolve import Resolution, Runtimes, resolve
+from compiler.schema.bundle import kubernetes_version
 from compiler.settings import Settings
 from compiler.sources.parse import load
 from compiler.sources.walk import SourceFile, collect
@@ -65,6 +65,9 @@ class Result:
 
 def compile(settings: Settings, documents: list[Document] | None = None) -> Result:
     """Compile the sources named by `settings` (or the given documents, for KRM)."""
+    # Settled first, so every command takes the same versions the same way (validate never checks an
+    # emitted object, but must still refuse a version build refuses): "v1.30.2" -> "1.30", None -> newest.
+    settings = replace(settings, kubernetes_version=kubernetes_version(settings.kubernetes_version))
     result = Result()
     timings = result.timings
     with timed(timings, "load"):
@@ -297,8 +300,7 @@ def _check(settings: Settings, generated: list, result: Result) -> None:
 def _apiserver_rules(settings: Settings, passthrough: list[Document] = (), generated: list = ()) -> list[Diagnostic]:
     """The API server's own validation (compiler/apiserver/) of pass-through objects (placed at their fields) and of
     generated ones (placed at their InferenceService). Env var names are relaxed from Kubernetes 1.32."""
-    version = re.match(r"v?(\d+)\.(\d+)", (settings.kubernetes_version or "").strip())
-    relaxed = version is None or (int(version[1]), int(version[2])) >= (1, 32)  # None: the newest bundled
+    relaxed = tuple(map(int, settings.kubernetes_version.split("."))) >= (1, 32)
     return (apiserver.source_diagnostics(passthrough, relaxed_env_names=relaxed)
             + apiserver.generated_diagnostics(generated, relaxed_env_names=relaxed))
 
@@ -312,8 +314,8 @@ def _outputs(generated: list, passthrough: list[Document], settings: Settings, r
             result.diagnostics.append(notice(UNKNOWN_KIND, f"{doc.kind} is not a kind kserve-compiler knows; filed "
                                              "as namespaced", **doc.where()))
         outputs.append(Output(doc.data, kinds.is_cluster_scoped(doc.kind), False))
-    if not generated and not settings.allow_empty:
-        result.diagnostics.append(error(EMPTY, "the build generated no objects", hint="an empty build would let "
+    if not outputs and not settings.allow_empty:  # Decision 4: zero emitted objects, generated or passed through
+        result.diagnostics.append(error(EMPTY, "the build emitted no objects (none generated, none passed through)", hint="an empty build would let "
                                         "Argo CD or Flux prune everything; pass --allow-empty if that is meant"))
         return []
     return outputs

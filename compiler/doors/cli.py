@@ -16,7 +16,7 @@ import click
 
 from compiler import KSERVE_VERSION, __version__
 from compiler.diagnostics import Diagnostic, Summary, UsageError, sorted_diagnostics
-from compiler.doors import argocd
+from compiler.doors import argocd, streams
 from compiler.reporters import REPORTERS, InputObject, ReportContext
 from compiler.schema.bundle import KSERVE_KUBERNETES_VERSION, kubernetes_versions
 from compiler.settings import BUILTIN_CATALOG, Limits, Settings
@@ -102,7 +102,8 @@ def _settings(opts: dict, **overrides):
                     nodes=opts.get("max_nodes") or defaults.nodes,
                     documents=opts.get("max_documents") or defaults.documents)
     sources = tuple(opts.get("sources") or (".",))
-    stdin = sys.stdin.buffer.read() if "-" in sources else None
+    # One byte past the limit is enough to know it is too large: an endless stdin is never read whole.
+    stdin = sys.stdin.buffer.read(limits.file_bytes + 1) if "-" in sources else None
     return Settings(
         sources=sources, default_namespace=env["default_namespace"] or "default",
         catalog=env["catalog"] or BUILTIN_CATALOG, config_file=env["config_file"], crds=opts.get("crds"),
@@ -169,27 +170,38 @@ def _exit_code(result, opts: dict) -> int:
 class _Group(click.Group):
     def main(self, *args, **kwargs):
         kwargs.setdefault("standalone_mode", True)
+        streams.install_signal_handlers()
+        streams.guard_stdout()
         try:
-            return super().main(*args, standalone_mode=False, **{k: v for k, v in kwargs.items()
-                                                                  if k != "standalone_mode"})
+            super().main(*args, standalone_mode=False, **{k: v for k, v in kwargs.items() if k != "standalone_mode"})
+            code = 0
         except ExitWith as done:
-            sys.exit(done.code)
+            code = done.code
         except click.exceptions.Exit as done:
-            sys.exit(done.exit_code)
+            code = done.exit_code
         except click.ClickException as exc:
             exc.show()
-            sys.exit(2)
-        except (click.exceptions.Abort, KeyboardInterrupt):
-            click.echo("Aborted.", err=True)
-            sys.exit(130)
+            code = 2
+        except click.exceptions.Abort as exc:  # click turns a KeyboardInterrupt into Abort
+            cause = exc.__cause__ or exc.__context__
+            if isinstance(cause, KeyboardInterrupt):
+                code = streams.interrupted(cause)
+            else:
+                click.echo("Aborted.", err=True)
+                code = 130
+        except KeyboardInterrupt as exc:  # SIGINT, and SIGTERM / SIGHUP through streams.Interrupted
+            code = streams.interrupted(exc)
         except UsageError as exc:
             _usage_error(exc)
-            sys.exit(2)
-        except BrokenPipeError:
-            sys.exit(1)
+            code = 2
+        except streams.CannotWrite as exc:
+            code = streams.cannot_write(exc)
+        except BrokenPipeError as exc:  # a write to a pipe whose reader went away
+            code = streams.cannot_write(streams.CannotWrite("standard output", exc.strerror))
         except Exception:  # noqa: BLE001 - the last guard: never a traceback, always exit 3
             _internal_error()
-            sys.exit(3)
+            code = 3
+        sys.exit(streams.flush_stdout(code))
 
 
 def _usage_error(exc: UsageError) -> None:
@@ -282,6 +294,8 @@ def build(**opts):
     out = Path(opts["out"]) if opts["out"] else None
     if opts["check_only"] and out is None:
         raise UsageError("--check needs -o OUT: the folder to compare", code=CHECK_WITHOUT_OUT)
+    if out is not None:
+        outdir.refuse_sources_inside(out, tuple(opts.get("sources") or (".",)))
     repaired = outdir.repair_leftovers(out) if out is not None and not opts["check_only"] else []
     settings = _settings(opts, skip=(out,) if out else ())
     result = pipeline.compile(settings)
@@ -328,6 +342,7 @@ def explain(**opts):
         raise UsageError(f"explain --format takes text or json, not {fmt}", code=EXPLAIN_FORMAT)
     result = pipeline.compile(_settings(opts, expand=False))
     chosen = explain_mod.selected(result, tuple(opts["names"]))
+    result.diagnostics += explain_mod.unmatched(result, tuple(opts["names"]))
     render = explain_mod.render_json if fmt == "json" else explain_mod.render_text
     click.echo(render(result, chosen), nl=False)
     _report(result, {**opts, "fmt": "text"}, to_stdout=False)

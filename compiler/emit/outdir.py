@@ -37,6 +37,7 @@ FOREIGN_OUT = "KSC604"    # OutputError: OUT is not empty and not ours
 UNWRITABLE = "KSC605"     # OutputError: OUT cannot be written (read-only, full, below a file, ...)
 LEFTOVER = "KSC606"       # notice: a leftover of an interrupted build was removed or restored
 LEFTOVER_KEPT = "KSC607"  # warning: a leftover could not be removed
+SOURCE_INSIDE_OUT = "KSC609"  # OutputError-like UsageError (exit 2): a source lies inside OUT (or is OUT): the swap would delete it
 
 TMP_TAG = ".kserve-compiler-tmp-"
 OLD_TAG = ".kserve-compiler-old-"
@@ -48,6 +49,20 @@ class OutputError(UsageError):
 
     def __init__(self, message: str, hint: str | None = None, code: str = UNWRITABLE):
         super().__init__(message, hint, code)
+
+
+def refuse_sources_inside(out: Path, sources: tuple[str, ...]) -> None:
+    """A source inside OUT, or OUT itself, would be replaced by the swap: refused, `--force` or not
+    (Decision 4). OUT inside a source stays allowed: the walk skips it."""
+    target = out.resolve()
+    for src in sources:
+        if src == "-":
+            continue
+        where = Path(src).resolve()
+        if where == target or target in where.parents:
+            raise UsageError(f"source {src!r} is inside the output folder {str(out)!r}; writing OUT would delete it",
+                             hint="write the output to a folder outside the sources, e.g. -o rendered next to them",
+                             code=SOURCE_INSIDE_OUT)
 
 
 def marker_text(files: dict[str, str]) -> str:

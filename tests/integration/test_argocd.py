@@ -105,7 +105,9 @@ def test_generate_reaches_outside_the_app_path_in_the_repo_copy(repo):
 
 
 def test_an_empty_compile_exits_non_zero(repo):
-    app = repo / "examples/repo/namespaces"  # a Namespace, no InferenceService
+    app = repo / "empty"  # no object at all (a Namespace alone is a pass-through object: not empty, issue 13)
+    app.mkdir()
+    (app / "notes.yaml").write_text("# models will go here\n")
     done = run("generate", app)
     assert done.returncode != 0
     assert done.stdout == ""

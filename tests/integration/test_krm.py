@@ -383,11 +383,18 @@ def test_exec_plugin_generator_reads_paths_relative_to_the_kustomization(tmp_pat
 
 
 def test_exec_plugin_zero_objects_is_an_error_unless_allow_empty(tmp_path):
-    stream = yaml.safe_dump(NAMESPACE)
+    stream = "# nothing yet\n"
     code, out, err = plugin(tmp_path, {}, stream)
     assert (code, out) == (1, "")
     assert "error KSC608" in err
     code, out, err = plugin(tmp_path, {"allowEmpty": True}, stream)
+    assert code == 0, err
+    assert [d for d in yaml.safe_load_all(out) if d] == []
+
+
+def test_exec_plugin_pass_through_objects_alone_are_not_empty(tmp_path):
+    """Issue 13: the empty-build error is for zero emitted objects, generated or passed through."""
+    code, out, err = plugin(tmp_path, {}, yaml.safe_dump(NAMESPACE))
     assert code == 0, err
     assert list(yaml.safe_load_all(out)) == [NAMESPACE]
 
