@@ -2,5 +2,5 @@
 
 __version__ = "0.1.0"
 
-# The KServe release whose behaviour we reproduce (../shared/spec/kserve-semantics.md §0).
+# The KServe release whose behaviour we reproduce (docs/kserve-behaviour.md §0).
 KSERVE_VERSION = "v0.20.0"

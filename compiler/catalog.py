@@ -1,5 +1,5 @@
 """The cluster objects a KServe v0.20.0 install brings, which every build sees unless `--catalog none`:
-its 14 ClusterServingRuntimes and the ClusterStorageContainer `default` (spec §0.1, §7).
+its 14 ClusterServingRuntimes and the ClusterStorageContainer `default` (docs/kserve-behaviour.md §0.1, §7).
 
 `--catalog builtin` (the default) reads our catalog/ folder; `--catalog DIR` reads a folder of the same
 shape instead (a team's own set of cluster objects); `--catalog none` reads nothing.

@@ -3,9 +3,9 @@ release's values, and a user's ConfigMap read exactly as KServe reads it.
 
 KServe reads its ConfigMap as a whole: each `data` key is JSON, and a key that is absent takes the
 controller's in-code default, usually Go's zero value, not the shipped file's value
-(pkg/apis/serving/v1beta1/configmap.go, New*Config; spec §0.2). So a user's ConfigMap replaces the
+(pkg/apis/serving/v1beta1/configmap.go, New*Config; docs/kserve-behaviour.md §0.2). So a user's ConfigMap replaces the
 built-in one entirely. The one deliberate difference of the built-in copy: `defaultDeploymentMode` is
-`Standard`, because our output is always raw mode (spec §0.1).
+`Standard`, because our output is always raw mode (docs/kserve-behaviour.md §0.1).
 """
 
 from __future__ import annotations
@@ -77,10 +77,10 @@ class Config:
     storage_initializer: StorageInitializerConfig = StorageInitializerConfig()
     ingress: IngressConfig = IngressConfig()
     deploy: DeployConfig = DeployConfig()
-    # inferenceService.resource: defaults for custom components' first container (spec §3)
+    # inferenceService.resource: defaults for custom components' first container (docs/kserve-behaviour.md §3)
     resource_defaults: dict = field(default_factory=dict)
     # inferenceService.serviceAnnotationDisallowedList; None when the inferenceService key is absent,
-    # in which case nothing at all is filtered (spec §4.5)
+    # in which case nothing at all is filtered (docs/kserve-behaviour.md §4.5)
     annotation_disallow: tuple[str, ...] | None = None
     auto_mount_service_account_token: bool = False
     service_cluster_ip_none: bool = False

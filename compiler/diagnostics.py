@@ -1,6 +1,6 @@
 """The one Diagnostic type every stage returns, and the rules that turn a list of them into an exit code.
 
-Codes are stable and grouped by stage (design.md Decision 6): KSC0xx command line and config, 1xx load,
+Codes are stable and grouped by stage (docs/design.md Decision 6): KSC0xx command line and config, 1xx load,
 2xx schema and webhook rules, 3xx resolve, 4xx expand, 5xx check, 6xx emit, 7xx KRM and hosts.
 """
 

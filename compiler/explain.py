@@ -16,7 +16,7 @@ from compiler.resolve import FORMAT, NOT_NAMED, Resolution
 # Codes
 NO_SUCH_NAME = "KSC018"  # a name asked for matches no InferenceService of the sources (exit 1)
 
-# What holds for every build, so it is shown here (and in README), never warned (design.md, mission).
+# What holds for every build, so it is shown here (and in README), never warned (docs/design.md, mission).
 ALWAYS = (
     "Objects are what KServe's controller makes in Standard (raw Deployment) mode, for KServe "
     f"{KSERVE_VERSION}.",

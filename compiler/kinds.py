@@ -1,5 +1,5 @@
 """What we know about kinds without a cluster: which are cluster-scoped, which only configure a host
-tool, and which are KServe's inputs that a build consumes (design.md Decisions 1 and 2)."""
+tool, and which are KServe's inputs that a build consumes (docs/design.md Decisions 1 and 2)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Typed, read-only views of the KServe objects: Runtime, InferenceService, Component.
 
 Building an InferenceService applies what KServe's defaulting webhook does before the controller sees it
-(pkg/apis/serving/v1beta1/inference_service_defaults.go; spec §3): the legacy `predictor.sklearn:` form is
+(pkg/apis/serving/v1beta1/inference_service_defaults.go; docs/kserve-behaviour.md §3): the legacy `predictor.sklearn:` form is
 mapped to `predictor.model`, the `modelFormat` and `deploymentMode` annotations are added, and the
 protocol defaults for triton/vLLM/legacy blocks are set. Pure: data in, data and Diagnostics out.
 """
@@ -29,7 +29,7 @@ DEPLOYMENT_MODE = "KSC233"
 ART_EXPLAINER = "KSC234"
 CANARY = "KSC235"
 
-# The legacy framework blocks of PredictorSpec, in KServe's order (spec §3).
+# The legacy framework blocks of PredictorSpec, in KServe's order (docs/kserve-behaviour.md §3).
 FRAMEWORKS = ("sklearn", "xgboost", "tensorflow", "pytorch", "triton", "onnx", "pmml", "lightgbm",
               "paddle", "huggingface")
 V2_FRAMEWORKS = {"triton", "onnx", "huggingface"}  # legacy blocks that default to protocol v2
@@ -53,7 +53,7 @@ class ModelFormat:
     version: str | None = None
 
     def kserve_repr(self) -> str:
-        """How KServe prints the format in "no runtime found" ({sklearn <nil>}; spec §2.2.5)."""
+        """How KServe prints the format in "no runtime found" ({sklearn <nil>}; docs/kserve-behaviour.md §2.2.5)."""
         return f"{{{self.name} {self.version if self.version is not None else '<nil>'}}}"
 
     def __str__(self) -> str:
@@ -244,7 +244,7 @@ def _predictor(doc: Document, predictor: dict) -> tuple[Component | None, list[D
 
 
 def _legacy_model(key: str, block: dict) -> dict:
-    """v0.20's mapping: the block's fields carried over, the format set, no runtime named (spec §3)."""
+    """v0.20's mapping: the block's fields carried over, the format set, no runtime named (docs/kserve-behaviour.md §3)."""
     model = {"modelFormat": {"name": key}, **clone(block)}
     if key in V2_FRAMEWORKS and block.get("protocolVersion") is None:
         model["protocolVersion"] = "v2"
@@ -262,7 +262,7 @@ def _legacy_notice(doc: Document, key: str, model: dict) -> Diagnostic:
 
 
 def _custom_component(part: dict, kind: str) -> dict:
-    """Custom components (spec §3): the first container is named kserve-container for a transformer or
+    """Custom components (docs/kserve-behaviour.md §3): the first container is named kserve-container for a transformer or
     explainer always, for a predictor when it is the only one or has no name."""
     spec = clone(part)
     containers = spec.get("containers")

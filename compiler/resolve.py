@@ -1,6 +1,6 @@
 """Runtime resolution, as KServe v0.20's controller does it, and why every other runtime was passed over.
 
-Pure: (InferenceService, component, runtimes) -> Resolution and Diagnostics. The rules are spec §2
+Pure: (InferenceService, component, runtimes) -> Resolution and Diagnostics. The rules are docs/kserve-behaviour.md §2
 (pkg/apis/serving/v1beta1/predictor_model.go GetSupportingRuntimes and sortServingRuntimeList;
 pkg/controller/v1beta1/inferenceservice/components/predictor.go for an explicit `runtime:`).
 """
@@ -114,7 +114,7 @@ def resolve(isvc: InferenceService, component: Component, runtimes: Runtimes) ->
 
 
 # ---------------------------------------------------------------------------------------------------
-# Explicit `runtime:` (spec §2.1)
+# Explicit `runtime:` (docs/kserve-behaviour.md §2.1)
 
 
 def _explicit(isvc: InferenceService, component: Component, runtimes: Runtimes) -> Resolution:
@@ -154,7 +154,7 @@ def _explicit(isvc: InferenceService, component: Component, runtimes: Runtimes) 
 
 
 # ---------------------------------------------------------------------------------------------------
-# Auto-selection (spec §2.2)
+# Auto-selection (docs/kserve-behaviour.md §2.2)
 
 
 def _auto(isvc: InferenceService, component: Component, runtimes: Runtimes) -> Resolution:
@@ -222,7 +222,7 @@ def _format_miss(rt: Runtime, fmt: ModelFormat) -> PassedOver:
 
 def _format_in(rt: Runtime, fmt: ModelFormat, *, auto_only: bool) -> bool:
     """KServe's set rule: each entry adds `name`, and `name:version` when it has a version; the model
-    needs `name` (no version) or `name:version` (spec §2.1.4)."""
+    needs `name` (no version) or `name:version` (docs/kserve-behaviour.md §2.1.4)."""
     for entry in rt.formats:
         if auto_only and not entry.auto_select:
             continue
@@ -242,7 +242,7 @@ def _lowest_protocol(rt: Runtime) -> str:
 
 
 def _priority(rt: Runtime, fmt: ModelFormat) -> int | None:
-    """The priority of the runtime's first entry with the model's format name (spec §2.2.4)."""
+    """The priority of the runtime's first entry with the model's format name (docs/kserve-behaviour.md §2.2.4)."""
     return next((f.priority for f in rt.formats if f.name == fmt.name), None)
 
 
@@ -319,7 +319,7 @@ def _formats(rt: Runtime) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------
-# After selection (spec §2.3)
+# After selection (docs/kserve-behaviour.md §2.3)
 
 
 def _after_selection(res: Resolution) -> Resolution:

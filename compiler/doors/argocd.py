@@ -1,4 +1,4 @@
-"""Argo CD's environment as command-line options (design.md Decision 11), only when ARGOCD_APP_NAME is set:
+"""Argo CD's environment as command-line options (docs/design.md Decision 11), only when ARGOCD_APP_NAME is set:
 flag > ARGOCD_ENV_KSC_<OPT> > PARAM_<OPT> > KUBE_VERSION (Kubernetes version) / ARGOCD_APP_NAMESPACE (default
 namespace) > built-in default, each setting taken from the environment echoed on stderr.
 

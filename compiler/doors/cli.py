@@ -1,7 +1,7 @@
 """The command line (the only module with click, with argocd.py): options -> Settings -> pipeline.compile()
 -> report -> exit code.
 
-Exit codes (design.md Decision 6): 0 ok (warnings allowed), 1 invalid input, unresolvable runtime or
+Exit codes (docs/design.md Decision 6): 0 ok (warnings allowed), 1 invalid input, unresolvable runtime or
 `--check` drift, 2 usage or configuration error, 3 internal error (our bug). No traceback reaches a user.
 """
 

@@ -1,4 +1,4 @@
-"""The KRM function's parameters (design.md Decision 10): a functionConfig that is a ConfigMap (`data`,
+"""The KRM function's parameters (docs/design.md Decision 10): a functionConfig that is a ConfigMap (`data`,
 strings) or a KServeCompile (`spec`), read into Options; an unknown key is an error with a did-you-mean.
 Paths in it are confined to the package (or kustomization) root.
 """

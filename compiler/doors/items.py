@@ -25,7 +25,7 @@ INDEX = "internal.config.kubernetes.io/index"
 LEGACY_PATH = "config.kubernetes.io/path"
 LEGACY_INDEX = "config.kubernetes.io/index"
 ORIGIN = "config.kubernetes.io/origin"  # kustomize, with buildMetadata: [originAnnotations]
-# What orchestrators add to items (integrations.md §1 table): taken off before an item is compared
+# What orchestrators add to items (docs/design.md, integrations §1 table): taken off before an item is compared
 # with its file on disk.
 _ORCHESTRATOR_PREFIXES = ("internal.config.kubernetes.io/", "config.k8s.io/id", "kustomize.config.k8s.io/id",
                           LEGACY_PATH, LEGACY_INDEX, ORIGIN)

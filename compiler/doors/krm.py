@@ -1,7 +1,7 @@
 """KRM function mode (`kserve-compiler krm`): a ResourceList in, function.compile_items(), a ResourceList out.
 The kustomize exec plugin is kustomize_plugin.py; what both share is function.py.
 
-KRM (KRM Functions Specification v1; integrations.md §1, §7; design.md Decisions 1 and 10)::
+KRM (KRM Functions Specification v1; docs/design.md, integrations §1, §7; docs/design.md Decisions 1 and 10)::
 
     stdin   ResourceList {items, functionConfig}: YAML or JSON
     stdout  ResourceList {items, results}: nothing else, ever

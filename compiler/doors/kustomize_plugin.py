@@ -1,5 +1,5 @@
 """`kserve-compiler kustomize-plugin CONFIG_FILE`: kustomize's legacy exec-plugin contract
-(integrations.md §2.3). argv[1] is a file holding the KServeCompile object; stdin is the resource stream
+(docs/design.md, integrations §2.3). argv[1] is a file holding the KServeCompile object; stdin is the resource stream
 of a transformer (empty for a generator, which reads `spec.paths` from disk); stdout is a plain multi-doc
 YAML stream of pass-through and generated objects, consumed inputs dropped.
 """

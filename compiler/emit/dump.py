@@ -1,6 +1,6 @@
 """YAML dumping: the one place objects become text. `dump` writes our output (generated objects in
 Kubernetes' key order, pass-through objects as written); `dump_item` writes the items the KRM door
-echoes into the user's package (design.md Decision 8: PyYAML's C emitter for both).
+echoes into the user's package (docs/design.md Decision 8: PyYAML's C emitter for both).
 """
 
 from __future__ import annotations
@@ -136,7 +136,7 @@ def _dump_output(out: Output) -> str:
     return dump(out.obj, generated=out.generated)
 
 
-# Dumping is most of a large build's time (design.md's cost table) and each object dumps on its own,
+# Dumping is most of a large build's time (docs/design.md's cost table) and each object dumps on its own,
 # so a large build spreads it over the machine's cores: forked workers inherit the objects (nothing is
 # pickled on the way in) and send back text, in order.
 PARALLEL_MIN = 2_000

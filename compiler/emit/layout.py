@@ -1,5 +1,5 @@
 """The output's shape: objects sorted, the YAML stream of `build` without -o, and the output folder as a
-{relative path: Output} plan (design.md "Output folder", Decisions 2 and 3) rendered to {path: text}.
+{relative path: Output} plan (docs/design.md "Output folder", Decisions 2 and 3) rendered to {path: text}.
 The folder writer, `--check` and the KRM door's path annotations all start from that one plan.
 
 Layout (Decision 3)::
@@ -163,7 +163,7 @@ def _kustomization(resources: list[str]) -> str:
 
 def plan(outputs: Iterable[Output], default_namespace: str) -> tuple[dict[str, Output], list[Diagnostic]]:
     """Where each object goes: {relative POSIX path: Output}, sorted by path. With an error diagnostic
-    the plan is {}: a build with an error emits nothing (design.md "Diagnostics")."""
+    the plan is {}: a build with an error emits nothing (docs/design.md "Diagnostics")."""
     items: list[tuple[Output, str]] = []
     diags: list[Diagnostic] = []
     for out in sort_outputs(outputs):

@@ -1,4 +1,4 @@
-"""The output folder on disk: the marker that says we own it, the atomic write (design.md Decision 4),
+"""The output folder on disk: the marker that says we own it, the atomic write (docs/design.md Decision 4),
 and the repair of an interrupted one, from the {path: text} map that emit/layout.py renders (`--check`
 compares the same map with OUT: drift.py).
 

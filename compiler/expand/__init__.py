@@ -1,6 +1,6 @@
 """Expand: one resolved InferenceService -> the objects KServe v0.20's controller creates in Standard
 (raw) mode: per component a Deployment, a Service and (where KServe makes one) an HPA, and per
-InferenceService its Ingress (spec §4.5, §6). Pure: data in, objects and Diagnostics out.
+InferenceService its Ingress (docs/kserve-behaviour.md §4.5, §6). Pure: data in, objects and Diagnostics out.
 
 The order follows the controller (raw/raw_kube_reconciler.go NewRawKubeReconciler): the autoscaler class
 is read, the component's host is rendered and checked, then the objects are built. A component that fails

@@ -18,10 +18,10 @@ class ExpandContext:
     # each the object's data (dict with metadata and spec), sorted by name.
     storage_containers: tuple[dict, ...] = ()
     # Objects from the sources that the storage step may read for credentials, keyed by
-    # (namespace, name): ServiceAccounts and Secrets (spec §5 "Credentials").
+    # (namespace, name): ServiceAccounts and Secrets (docs/kserve-behaviour.md §5 "Credentials").
     service_accounts: dict = field(default_factory=dict)
     secrets: dict = field(default_factory=dict)
-    # "pod": write the storage initializer into the pod template (our default, spec §5);
+    # "pod": write the storage initializer into the pod template (our default, docs/kserve-behaviour.md §5);
     # "webhook": emit exactly KServe's controller output (the source-uri annotation, no init container).
     storage_injection: str = "pod"
     # The most bytes one placeholder-bearing value may expand to (--max-placeholder-bytes): a 16 KiB

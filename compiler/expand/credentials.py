@@ -3,7 +3,7 @@
 pkg/credentials/service_account_credentials.go (CreateSecretVolumeAndEnv, mountSecretCredential,
 CreateStorageSpecSecretEnvs) and its s3, gcs, azure, https, hdfs, hf and ms helpers. KServe reads the
 ServiceAccount and Secrets from the cluster; offline we read those among the sources (ctx.service_accounts,
-ctx.secrets) and say, once per (namespace, name), what we could not read (spec §5 "Target clusters").
+ctx.secrets) and say, once per (namespace, name), what we could not read (docs/kserve-behaviour.md §5 "Target clusters").
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The component's Deployment (spec §6.1; reconcilers/deployment/deployment_reconciler.go
+"""The component's Deployment (docs/kserve-behaviour.md §6.1; reconcilers/deployment/deployment_reconciler.go
 createRawDefaultDeployment, setDefaultPodSpec, setDefaultDeploymentSpec, applyRolloutStrategyFromConfigmap).
 """
 

@@ -1,7 +1,7 @@
-"""The component's HorizontalPodAutoscaler (spec §6.3; reconcilers/hpa/hpa_reconciler.go createHPA and
+"""The component's HorizontalPodAutoscaler (docs/kserve-behaviour.md §6.3; reconcilers/hpa/hpa_reconciler.go createHPA and
 getHPAMetrics, reconcilers/autoscaler/autoscaler_reconciler.go).
 
-The webhook's replica and autoscaling rules (spec §3) are checked before this stage (compiler/validate/isvc.py),
+The webhook's replica and autoscaling rules (docs/kserve-behaviour.md §3) are checked before this stage (compiler/validate/isvc.py),
 so an InferenceService reaching expand has passed them; the min/max rules below still never fail.
 """
 

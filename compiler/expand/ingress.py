@@ -1,4 +1,4 @@
-"""Host names and the InferenceService's Ingress (spec §6.4; reconcilers/ingress/domain.go
+"""Host names and the InferenceService's Ingress (docs/kserve-behaviour.md §6.4; reconcilers/ingress/domain.go
 GenerateDomainName, kube_ingress_reconciler.go createRawIngress, raw/raw_kube_reconciler.go createRawURL).
 
 KServe renders `ingress.domainTemplate` with Go's text/template over {Name, Namespace, IngressDomain,

@@ -5,7 +5,7 @@ KServe merges the InferenceService's model container onto the runtime's `kserve-
 pkg/utils/container_merge.go MergeContainerWithPatch), a ClusterStorageContainer's container onto the
 storage-initializer (same helper), and the predictor's pod fields onto the runtime's (MergePodSpec).
 Each marshals Go structs to JSON and calls apimachinery's strategicpatch.StrategicMergePatch; this
-module reproduces what that produces (spec §4.1):
+module reproduces what that produces (docs/kserve-behaviour.md §4.1):
 
 - maps (and structs) merge key by key, recursively; scalars and lists without a merge key are replaced;
 - lists with a patch merge key (env by name, ports by containerPort, volumeMounts by mountPath, volumes

@@ -1,4 +1,4 @@
-"""Names and metadata of a component's raw objects (spec §4.5).
+"""Names and metadata of a component's raw objects (docs/kserve-behaviour.md §4.5).
 
 KServe builds one ObjectMeta per component (components/predictor.go buildObjectMeta, transformer.go,
 explainer.go) and shares it between the Deployment, its pod template, the Service and the HPA; the
@@ -71,7 +71,7 @@ def component_name(isvc: InferenceService, component: Component) -> str:
 
 
 def isvc_meta(isvc: InferenceService, server_labels: dict) -> dict:
-    """The InferenceService's ObjectMeta as the controller holds it after SetRuntimeDefaults (spec §2.3),
+    """The InferenceService's ObjectMeta as the controller holds it after SetRuntimeDefaults (docs/kserve-behaviour.md §2.3),
     which overwrites its labels unconditionally."""
     return {"name": isvc.name, "namespace": isvc.namespace,
             "labels": {**isvc.labels, **server_labels}, "annotations": dict(isvc.annotations)}

@@ -1,6 +1,6 @@
 """The pod each component runs, as KServe v0.20's controller builds it and its pod webhook completes it.
 
-Predictor with a runtime: components/predictor.go buildPodSpec (spec §4.1, with §2.3's server-type
+Predictor with a runtime: components/predictor.go buildPodSpec (docs/kserve-behaviour.md §4.1, with §2.3's server-type
 defaults from inference_service_defaults.go SetRuntimeDefaults and utils.UpdateImageTag); custom predictor
 (§4.2, predictor_custom.go), transformer (§4.3, transformer_custom.go), explainer (§4.4,
 explainer_custom.go); then the defaulter's automountServiceAccountToken and the storage webhook (§5,
@@ -39,7 +39,7 @@ MODEL_ONLY_FIELDS = {"modelFormat", "runtime", "storageUri", "runtimeVersion", "
                      "confidential"}
 # PredictorSpec fields that are neither pod fields nor extension fields.
 NOT_POD_FIELDS = {*COMPONENT_EXTENSION_FIELDS, "containers", "storageContainerName"}
-# constants.ServiceAnnotationDisallowedList (spec §4.5), filtered before the webhook reads the pod.
+# constants.ServiceAnnotationDisallowedList (docs/kserve-behaviour.md §4.5), filtered before the webhook reads the pod.
 MODEL_CLASS = {"xgboost": "mlserver_xgboost.XGBoostModel", "lightgbm": "mlserver_lightgbm.LightGBMModel",
                "mlflow": "mlserver_mlflow.MLflowRuntime"}
 GPU_SUFFIX_TYPES = {"tensorflow-serving", "torchserve", "huggingfaceserver"}
@@ -47,7 +47,7 @@ _TAG = re.compile(r"(:([A-Za-z0-9_.\-]*))$")  # utils.UpdateImageTag's `(:([\w.\
 
 
 def server_type_labels(res: Resolution) -> dict:
-    """The InferenceService labels SetRuntimeDefaults adds for the predictor's server type (spec §2.3)."""
+    """The InferenceService labels SetRuntimeDefaults adds for the predictor's server type (docs/kserve-behaviour.md §2.3)."""
     kind = _defaults_server_type(res)
     if kind == "mlserver":
         fmt = res.component.format.name if res.component.format else ""
@@ -98,7 +98,7 @@ def _probes_without_port(res: Resolution, pod: dict) -> list[Diagnostic]:
 
 
 # ---------------------------------------------------------------------------------------------------
-# Predictor with a runtime (spec §4.1)
+# Predictor with a runtime (docs/kserve-behaviour.md §4.1)
 
 
 def _model_predictor(res: Resolution, meta: dict, ctx: ExpandContext) -> tuple[dict, dict, list, str | None]:
@@ -192,7 +192,7 @@ def _other_containers(res: Resolution, meta: dict) -> list[dict]:
 
 
 def _update_image_tag(container: dict, runtime_version, kind: str | None) -> None:
-    """utils.UpdateImageTag (spec §2.3)."""
+    """utils.UpdateImageTag (docs/kserve-behaviour.md §2.3)."""
     image = container.get("image")
     if not isinstance(image, str) or "@sha256:" in image:
         return
@@ -213,7 +213,7 @@ def _update_image_tag(container: dict, runtime_version, kind: str | None) -> Non
 
 
 # ---------------------------------------------------------------------------------------------------
-# Custom components (spec §4.2-4.4)
+# Custom components (docs/kserve-behaviour.md §4.2-4.4)
 
 
 def _custom_predictor(res: Resolution, meta: dict, ctx: ExpandContext) -> tuple[dict, dict, list, str | None]:

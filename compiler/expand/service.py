@@ -1,4 +1,4 @@
-"""The component's Service (spec §6.2; reconcilers/service/service_reconciler.go createDefaultSvc)."""
+"""The component's Service (docs/kserve-behaviour.md §6.2; reconcilers/service/service_reconciler.go createDefaultSvc)."""
 
 from __future__ import annotations
 

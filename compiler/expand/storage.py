@@ -4,7 +4,7 @@ The controller only annotates the component (`internal.serving.kserve.io/storage
 and, for `storage:`, the storage-spec ones; components/predictor.go, component.go); the pod webhook
 (pkg/webhook/admission/pod/storage_initializer_injector.go, mutator.go; pkg/utils/storage.go) injects the
 storage-initializer, PVC mount or modelcar when the pod is created. We write the webhook's work into
-the pod template (spec §5); `storage_injection == "webhook"` keeps only the controller's annotations.
+the pod template (docs/kserve-behaviour.md §5); `storage_injection == "webhook"` keeps only the controller's annotations.
 
 The webhook's order, kept here: modelcar/OCI modes first (they run as their own mutator); no injection
 when a `storage-initializer` init container is already there or the agent is injected; pvc:// is mounted

@@ -2,7 +2,7 @@
 
     ::error file=models/iris.yaml,line=8,col=7,title=KSC201::unknown field "runtme" [...]%0Ahint: ...
 
-Escaping is GitHub's (actions/toolkit `command.ts`, integrations.md §6): in the message `%`, CR and LF;
+Escaping is GitHub's (actions/toolkit `command.ts`, docs/design.md, integrations §6): in the message `%`, CR and LF;
 in property values also `:` and `,`. The hint follows the message on its own line. GitHub shows at most
 10 annotations of each kind per step, so a final `::notice` carries the counts (and says when some
 were not shown); an empty list renders as "" (no noise on a clean run).

@@ -1,5 +1,5 @@
 """The machine report: one JSON document, `{version, summary, diagnostics[, configuration]}`
-(integrations.md §6).
+(docs/design.md, integrations §6).
 
 `version` is kserve-compiler's version; each diagnostic is `Diagnostic.to_dict()` (the same fields KRM
 `results` carry), in the reporters' shared order. Keys keep their insertion order, so output is stable.
@@ -20,6 +20,6 @@ def render(diags: list[Diagnostic], summary: Summary, *, context: ReportContext 
         "summary": {"errors": summary.errors, "warnings": summary.warnings, "notices": summary.notices},
         "diagnostics": [d.to_dict() for d in sorted_diagnostics(diags)],
     }
-    if context.configuration:  # spec §0.2: say which configuration a build used
+    if context.configuration:  # docs/kserve-behaviour.md §0.2: say which configuration a build used
         document["configuration"] = context.configuration
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

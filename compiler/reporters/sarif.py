@@ -1,4 +1,4 @@
-"""SARIF 2.1.0 for `github/codeql-action/upload-sarif` (integrations.md §6).
+"""SARIF 2.1.0 for `github/codeql-action/upload-sarif` (docs/design.md, integrations §6).
 
 One run; `tool.driver.rules` holds one entry per code seen (sorted), `results` one per diagnostic that
 has a file: ruleId, ruleIndex, level (error | warning | note), message.text (object and hint included)
@@ -26,7 +26,7 @@ TOOL = "kserve-compiler"
 
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTICE: "note"}
 
-# design.md Decision 6: codes are grouped by stage; the fallback description of a code without its own.
+# docs/design.md Decision 6: codes are grouped by stage; the fallback description of a code without its own.
 STAGES = {
     "0": "command line and configuration", "1": "loading the sources", "2": "schema and admission-webhook rules",
     "3": "runtime resolution", "4": "expansion into Kubernetes objects",

@@ -5,7 +5,7 @@
         hint: did you mean "runtime"?
 
 Parts that are missing are left out (`file: error ...`, `error ...`); stdin is shown as `<stdin>`
-(gcc's spelling). No summary line here: the CLI prints that on stderr (design.md Decision 5).
+(gcc's spelling). No summary line here: the CLI prints that on stderr (docs/design.md Decision 5).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Files -> Documents with positions, and Diagnostics for everything wrong on the way. Never raises on
 bad input.
 
-Positions come from nodes composed by libyaml through PyYAML's C composer (design.md Decision 8: the
+Positions come from nodes composed by libyaml through PyYAML's C composer (docs/design.md Decision 8: the
 round-trip loader is ten times slower); we build the plain data ourselves from those nodes, which is
 where duplicate keys, alias bombs and absurd nesting are caught.
 """

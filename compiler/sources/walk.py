@@ -1,4 +1,4 @@
-"""Sources -> the files to read: folders walked in a stable order, files named, `-` for stdin (design.md
+"""Sources -> the files to read: folders walked in a stable order, files named, `-` for stdin (docs/design.md
 Decision 1). Hidden entries, folders holding our output marker, the -o target, host config files
 (kustomization.yaml, Kptfile) and --exclude globs are skipped. Never raises on bad input, only on a
 source that does not exist (a usage problem).

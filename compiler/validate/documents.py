@@ -38,7 +38,7 @@ IGNORED_FIELD = "KSC208"  # warning: your CRD accepts it, kserve-compiler's v0.2
 JSON_TYPES = {type(None): "null", bool: "boolean", int: "integer", float: "number", str: "string",
               list: "array", dict: "object"}
 QUANTITY_EXAMPLES = 'use "100m" or "0.1" (a quoted string), or an integer'
-# Fields users put on the predictor that belong to its model (spec §1.1: the predictor has storageUris only).
+# Fields users put on the predictor that belong to its model (docs/kserve-behaviour.md §1.1: the predictor has storageUris only).
 MODEL_FIELDS = {"storageUri", "modelFormat", "runtime", "protocolVersion", "runtimeVersion", "storage", "image",
                 "env", "args", "command", "ports", "volumeMounts", "readinessProbe", "livenessProbe"}
 

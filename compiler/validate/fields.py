@@ -32,7 +32,7 @@ MODELMESH_ONLY = "KSC244"            # warning: ServingRuntime fields only Model
 KSERVE_GROUP = "serving.kserve.io"
 LEGACY_GROUP = "serving.kubeflow.org"
 KNATIVE_AUTOSCALING = "autoscaling.knative.dev/"
-# constants.ServiceAnnotationDisallowedList: KServe drops these from Deployment, pod, Service and HPA (spec §4.5).
+# constants.ServiceAnnotationDisallowedList: KServe drops these from Deployment, pod, Service and HPA (docs/kserve-behaviour.md §4.5).
 DISALLOWED_KNATIVE = ("autoscaling.knative.dev/min-scale", "autoscaling.knative.dev/max-scale")
 COMPONENTS = ("predictor", "transformer", "explainer")
 IMPLEMENTATIONS = ("model", "sklearn", "xgboost", "tensorflow", "pytorch", "triton", "onnx", "pmml", "lightgbm",
@@ -147,7 +147,7 @@ def _implementation(doc: Document, model: dict, path: tuple) -> list[Diagnostic]
 
 
 def _scaling(doc: Document, block: dict, path: tuple, cls: str | None) -> list[Diagnostic]:
-    """Autoscaling fields by autoscaler class (spec §6.1, §6.3). keda is KSC440's; unknown classes KSC211's."""
+    """Autoscaling fields by autoscaler class (docs/kserve-behaviour.md §6.1, §6.3). keda is KSC440's; unknown classes KSC211's."""
     at = dotted_path(path)
     diags: list[Diagnostic] = []
     if cls in ("none", "external"):

@@ -1,5 +1,5 @@
 """KServe v0.20's InferenceService admission webhook, beyond the schema: replicas, the autoscaler class,
-blocked env vars, storage URIs, loggers, HPA metrics (spec §3). Names: metadata.py; runtimes: runtime.py.
+blocked env vars, storage URIs, loggers, HPA metrics (docs/kserve-behaviour.md §3). Names: metadata.py; runtimes: runtime.py.
 
 Sources, kserve/kserve v0.20.0: pkg/apis/serving/v1beta1/inference_service_validation.go and component.go,
 pkg/validation/env_policy.go (blocked env vars), k8s.io/apimachinery/pkg/util/validation (names). Messages

@@ -1,6 +1,6 @@
 """KServe v0.20's ServingRuntime / ClusterServingRuntime admission webhook
 (pkg/webhook/admission/servingruntime/servingruntime_webhook.go): the per-runtime rules, and the
-cross-runtime priority rule of spec §1, applied across every runtime of a build (sources and catalog).
+cross-runtime priority rule of docs/kserve-behaviour.md §1, applied across every runtime of a build (sources and catalog).
 """
 
 from __future__ import annotations

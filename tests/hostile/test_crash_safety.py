@@ -1,4 +1,4 @@
-"""Crash safety of `build -o OUT` (issue 7, design.md Decision 4): a build killed with SIGKILL at any point
+"""Crash safety of `build -o OUT` (issue 7, docs/design.md Decision 4): a build killed with SIGKILL at any point
 while it writes leaves the previous OUT byte-identical (or, once the swap is done, the complete new OUT:
 never a mix), and the next run removes whatever the killed one left beside OUT.
 

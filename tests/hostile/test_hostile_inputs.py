@@ -1,6 +1,6 @@
 """Bad input of every kind (issues 2 and 7), through the installed CLI as a user runs it: each becomes one
 Diagnostic at the right place, exit 1, never a traceback; `build -o OUT` then leaves a previous OUT
-byte-identical (design.md Decision 4); each limit has a flag that raises it."""
+byte-identical (docs/design.md Decision 4); each limit has a flag that raises it."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """An output location that cannot be written (issue 7) gets a clear error, exit 2, and a previous OUT is left
-as it was (design.md Decisions 4 and 6). Sessions and CI run as root, so chmod proves nothing: an
+as it was (docs/design.md Decisions 4 and 6). Sessions and CI run as root, so chmod proves nothing: an
 unwritable or full OUT is a read-only or `size=64k` tmpfs mounted at OUT's parent inside `unshare -m`, or
 an -o path below a regular file (ENOTDIR)."""
 

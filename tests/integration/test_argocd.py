@@ -1,6 +1,6 @@
 """The Argo CD Config Management Plugin (examples/argocd/plugin.yaml) run exactly as the sidecar runs
 it: its own commands, cwd = the app path inside a copy of the repo, the environment Argo CD sets
-(integrations.md §3). No Argo CD here; the contract is the process boundary."""
+(docs/design.md, integrations §3). No Argo CD here; the contract is the process boundary."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The installed CLI as a user runs it (subprocess): help, version, exit codes, which stream gets what
-(design.md Decisions 5 and 6), output formats, and the GitHub Actions default."""
+(docs/design.md Decisions 5 and 6), output formats, and the GitHub Actions default."""
 
 from __future__ import annotations
 
@@ -333,7 +333,7 @@ def test_validate_json_parses(tmp_path):
     assert report["summary"]["errors"] >= 1
     assert any(d["file"] == "isvc.yaml" and d["code"].startswith("KSC2") and d["line"] == 10
                for d in report["diagnostics"])
-    assert report["configuration"].startswith("built-in (KServe v0.20.0")  # spec §0.2: which config was used
+    assert report["configuration"].startswith("built-in (KServe v0.20.0")  # docs/kserve-behaviour.md §0.2: which config was used
 
 
 def test_validate_json_on_examples_parses():

@@ -1,5 +1,5 @@
 """kubectl's built-in kustomize running kserve-compiler as a legacy exec plugin (kubectl has no
---enable-exec, so the KRM-function form is documented, not run; design.md Decision 14), on copies of
+--enable-exec, so the KRM-function form is documented, not run; docs/design.md Decision 14), on copies of
 examples/kustomize; and the output folder as Flux's kustomize-controller and `apply -k` consume it."""
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ def test_without_a_plugin_home_kubectl_says_so(kubectl, example):
 def test_the_krm_function_under_kustomize_through_a_stand_in_container_runtime(kubectl, example, tmp_path):
     """`kserve-compiler krm` inside kustomize v5.5's function runner. kubectl cannot run exec
     functions, so this goes through its `container:` path with a `docker` on PATH that runs the
-    function itself (integrations.md §2.2 did the same): the ResourceList handling is the one
+    function itself (docs/design.md, integrations §2.2 did the same): the ResourceList handling is the one
     `kustomize build --enable-exec` uses. Consumed inputs marked local-config leave the build, the
     path annotations we set do not reach the output, our stderr shows on failure."""
     folder = example / "kustomize"

@@ -285,7 +285,7 @@ def _protocol_ok(rt: model.Runtime, protocol: str | None) -> bool:
 
 
 def _eligible_for_auto(rt: model.Runtime, comp: model.Component) -> bool:
-    """KServe's filters for auto-selection, written from spec §2.2 independently of resolve.py."""
+    """KServe's filters for auto-selection, written from docs/kserve-behaviour.md §2.2 independently of resolve.py."""
     protocol = "v1" if comp.protocol is None else comp.protocol
     return (not rt.disabled and not rt.multi_model and not rt.multi_node
             and _format_ok(rt, comp.format, auto=True) and _protocol_ok(rt, protocol))

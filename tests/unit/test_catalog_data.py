@@ -1,6 +1,6 @@
 """The built-in catalog: KServe v0.20.0's ClusterServingRuntimes and ClusterStorageContainer `default`.
 
-The expected values below are the facts of kserve-semantics.md sections 0.1 and 7, written out
+The expected values below are the facts of docs/kserve-behaviour.md §0.1 and §7, written out
 independently of the catalog files, so a wrong value in a file fails here.
 """
 

@@ -1,4 +1,4 @@
-"""A user's inferenceservice-config is read exactly as KServe reads it (spec §0.2): absent keys are Go's
+"""A user's inferenceservice-config is read exactly as KServe reads it (docs/kserve-behaviour.md §0.2): absent keys are Go's
 zero values, legacy mode names are rewritten, and a value of the wrong JSON type is refused."""
 
 from __future__ import annotations

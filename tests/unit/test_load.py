@@ -1,5 +1,5 @@
 """sources/ (walk.py, parse.py): positions (1-based), documents, stdin, the folder walk and its skips, and the YAML 1.1 rules
-Kubernetes reads with (design.md Decisions 1 and 8)."""
+Kubernetes reads with (docs/design.md Decisions 1 and 8)."""
 
 from __future__ import annotations
 

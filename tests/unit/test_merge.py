@@ -1,4 +1,4 @@
-"""Strategic merge of containers and pod fields (compiler/expand/merge.py) against spec §4.1.
+"""Strategic merge of containers and pod fields (compiler/expand/merge.py) against docs/kserve-behaviour.md §4.1.
 
 Where the spec is silent the expectation is KServe v0.20.0's source, in our words:
   pkg/utils/container_merge.go            MergeContainerWithPatch: apimachinery's StrategicMergePatch of

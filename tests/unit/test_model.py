@@ -1,4 +1,4 @@
-"""Model building (compiler/model.py): KServe's InferenceService defaulting webhook, spec section 3.
+"""Model building (compiler/model.py): KServe's InferenceService defaulting webhook, docs/kserve-behaviour.md §3.
 
 Where the spec is silent the expectation is KServe v0.20.0's source (kserve/kserve at tag v0.20.0):
   pkg/apis/serving/v1beta1/inference_service_defaults.go  DefaultInferenceService, setPredictorModelDefaults,

@@ -1,4 +1,4 @@
-"""expand(): the Deployment, Service, HPA and Ingress KServe v0.20 creates in Standard mode (spec §4.5, §6).
+"""expand(): the Deployment, Service, HPA and Ingress KServe v0.20 creates in Standard mode (docs/kserve-behaviour.md §4.5, §6).
 
 One test per row of the spec's object tables, each asserting exact dicts. The pod step (expand/pod.py) is
 replaced by a stand-in that returns a fixed PodSpec, so these tests pin this stage alone. Facts settled

@@ -1,4 +1,4 @@
-"""Runtime placeholders (compiler/expand/placeholders.py) against spec §4.1.
+"""Runtime placeholders (compiler/expand/placeholders.py) against docs/kserve-behaviour.md §4.1.
 
 KServe v0.20.0 (.../inferenceservice/utils/utils.go ReplacePlaceholders) marshals the container to JSON,
 parses the whole JSON text as a Go html/template and executes it over the InferenceService's ObjectMeta.

@@ -1,4 +1,4 @@
-"""The pod of each component (compiler/expand/pod.py) against spec §2.3, §3, §4.1-4.4.
+"""The pod of each component (compiler/expand/pod.py) against docs/kserve-behaviour.md §2.3, §3, §4.1-4.4.
 
 Where the spec is silent the expectation is KServe v0.20.0's source, in our words:
   components/predictor.go buildPredictorResources, buildPodSpec: the container order, placeholders only on
@@ -157,7 +157,7 @@ def test_isvc_name_env_overwrites_and_valuefrom_conflicts():
 
 
 # ---------------------------------------------------------------------------------------------------
-# Server types (spec §2.3)
+# Server types (docs/kserve-behaviour.md §2.3)
 
 
 def typed(kind: str, image: str = "example/server:1.0", extra: str = "") -> model.Runtime:
@@ -280,7 +280,7 @@ def test_image_tag_rules(kind, image, extra, fields, expected):
 
 
 # ---------------------------------------------------------------------------------------------------
-# Custom components (spec §3, §4.2-4.4)
+# Custom components (docs/kserve-behaviour.md §3, §4.2-4.4)
 
 
 RESOURCES = {"requests": {"cpu": "1", "memory": "2Gi"}, "limits": {"cpu": "1", "memory": "2Gi"}}

@@ -1,4 +1,4 @@
-"""Runtime resolution (compiler/resolve.py) against kserve-semantics.md section 2.
+"""Runtime resolution (compiler/resolve.py) against docs/kserve-behaviour.md §2.
 
 Every row names the rule it checks. Where the spec is silent the expectation is KServe v0.20.0's source
 (kserve/kserve at tag v0.20.0):
@@ -562,7 +562,7 @@ def test_effective_protocol(case: Case) -> None:
 
 
 # ---------------------------------------------------------------------------------------------------
-# 2.4: the seed's examples, with the built-in runtimes as spec section 7 lists them
+# 2.4: the seed's examples, with the built-in runtimes as docs/kserve-behaviour.md §7 lists them
 
 
 BUILTINS = [

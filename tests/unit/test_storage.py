@@ -1,4 +1,4 @@
-"""Storage injection (compiler/expand/storage.py, uri.py, initializer.py, oci.py, credentials.py) against spec §5.
+"""Storage injection (compiler/expand/storage.py, uri.py, initializer.py, oci.py, credentials.py) against docs/kserve-behaviour.md §5.
 
 Where the spec is silent the expectation is KServe v0.20.0's source, in our words:
   pkg/webhook/admission/pod/storage_initializer_injector.go  InjectStorageInitializer: the storage container
@@ -31,7 +31,7 @@ from compiler.expand.context import ExpandContext
 from compiler.expand.storage import inject_storage
 from compiler.expand.uri import SOURCE_URI, controller_annotations
 
-# The release's ClusterStorageContainer `default` (spec §0.1), written out here independently of catalog/.
+# The release's ClusterStorageContainer `default` (docs/kserve-behaviour.md §0.1), written out here independently of catalog/.
 DEFAULT_CSC = {
     "apiVersion": "serving.kserve.io/v1alpha1", "kind": "ClusterStorageContainer", "metadata": {"name": "default"},
     "spec": {

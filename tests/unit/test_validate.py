@@ -436,7 +436,7 @@ def test_metadata_name_is_required():
 
 
 # ---------------------------------------------------------------------------------------------------
-# KServe's webhook rules (spec §1, §3)
+# KServe's webhook rules (docs/kserve-behaviour.md §1, §3)
 
 
 @pytest.mark.parametrize("replicas, message, at", [
