@@ -14,7 +14,7 @@ import re
 
 from compiler.constants import TRANSFORMER_CONTAINER
 from compiler.diagnostics import Diagnostic, error, warning
-from compiler.expand import component_storage, placeholders
+from compiler.expand import art, component_storage, placeholders
 from compiler.expand import uri as storage_uri
 from compiler.expand.mounts import MODEL_DIR
 from compiler.expand.context import ExpandContext, PodResult
@@ -242,13 +242,19 @@ def _custom_predictor(res: Resolution, meta: dict, ctx: ExpandContext) -> tuple[
 def _transformer_or_explainer(res: Resolution, meta: dict, ctx: ExpandContext) -> tuple[dict, dict, list, str | None]:
     comp, isvc = res.component, res.isvc
     pod = _pod_fields(comp.spec)
+    predictor = isvc.predictor.spec.get("name")
+    host = f"{isvc.name}-{predictor}-predictor" if predictor else f"{isvc.name}-predictor"
+    if comp.kind == "explainer" and isinstance(comp.spec.get("art"), dict):
+        pod["containers"] = art.containers(comp.spec, name=isvc.name, namespace=isvc.namespace,
+                                           predictor_host=host, ctx=ctx)
+        _resource_defaults(pod["containers"], ctx)  # ARTExplainerSpec.Default, on the art container
+        uri = art.storage_uri(comp.spec)
+        return pod, {storage_uri.SOURCE_URI: uri} if uri is not None else {}, [], uri
     containers = _containers(comp.spec.get("containers"))
     if not containers:
         return pod, {}, [], None
     _resource_defaults(containers, ctx)
     first = containers[0]
-    predictor = isvc.predictor.spec.get("name")
-    host = f"{isvc.name}-{predictor}-predictor" if predictor else f"{isvc.name}-predictor"
     args = first["args"] = list(first["args"]) if isinstance(first.get("args"), list) else []
     for flag, value in (("--model_name", isvc.name), ("--predictor_host", f"{host}.{isvc.namespace}")):
         if not _has_arg(args, flag):
