@@ -184,6 +184,11 @@ def inference_service_from(doc: Document, *, default_namespace: str
     for kind in ("transformer", "explainer"):
         part = spec.get(kind)
         if isinstance(part, dict):
+            if kind == "explainer" and "art" in part and part.get("containers"):
+                # validateExactlyOneImplementation: art and containers are two implementations
+                return None, diags + [error(NO_IMPLEMENTATION, "exactly one of [ART, PodSpec, ComponentExtensionSpec] "
+                                            "must be specified in ExplainerSpec", **doc.where(("spec", kind)),
+                                            hint="keep explainer.art or explainer.containers, not both")]
             components.append(Component(kind, _custom_component(part, kind), ("spec", kind)))
     annotations = {k: v for k, v in doc.annotations.items() if not k.startswith(HOST_TOOL_ANNOTATIONS)}
     if pred.format is not None:

@@ -355,6 +355,11 @@ def test_art_explainer_is_a_component() -> None:
         """)
     assert codes(diags) == []
     assert isvc is not None and isvc.component("explainer").spec["art"] == {"type": "SquareAttack"}
+    isvc, diags = build("""
+        predictor: {model: {modelFormat: {name: sklearn}}}
+        explainer: {art: {type: SquareAttack}, containers: [{name: e, image: e}]}
+        """)
+    assert codes(diags) == ["KSC231"] and isvc is None
 
 
 # ---------------------------------------------------------------------------------------------------
