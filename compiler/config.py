@@ -87,6 +87,9 @@ class Config:
     storage_secret_name_annotation: str = ""
     storage_spec_secret_name: str = ""
     credentials: dict | None = None  # the `credentials` key as given; None: the shipped one (built-in)
+    # explainers.art: the ART explainer's image and default version (ExplainersConfig; spec §4.4)
+    art_image: str = ""
+    art_version: str = ""
     builtin: bool = False
 
 
@@ -108,6 +111,8 @@ BUILTIN = Config(
     service_cluster_ip_none=False,
     storage_secret_name_annotation="serving.kserve.io/storageSecretName",
     storage_spec_secret_name="storage-config",
+    art_image="kserve/art-explainer",
+    art_version="latest",
     builtin=True,
 )
 
@@ -203,6 +208,8 @@ DEPLOYMENT_MODES = {"Standard": "Standard", "RawDeployment": "Standard", "Knativ
 def _read(sections: dict, doc: Document) -> Config:
     isvc = _Section(sections, "inferenceService")
     credentials = sections.get("credentials")
+    explainers = sections.get("explainers") or {}
+    art = {"explainers": explainers.get("art") if isinstance(explainers.get("art"), dict) else {}}
     return Config(
         source=f"{doc.file} (ConfigMap {doc.namespace + '/' if doc.namespace else ''}{doc.name})",
         storage_initializer=_storage(_Section(sections, "storageInitializer")),
@@ -215,6 +222,8 @@ def _read(sections: dict, doc: Document) -> Config:
         storage_secret_name_annotation=_Section(sections, "credentials").str("storageSecretNameAnnotation"),
         storage_spec_secret_name=_Section(sections, "credentials").str("storageSpecSecretName"),
         credentials=credentials if isinstance(credentials, dict) else {},
+        art_image=_Section(art, "explainers").str("image"),
+        art_version=_Section(art, "explainers").str("defaultImageVersion"),
     )
 
 

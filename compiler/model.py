@@ -26,7 +26,6 @@ LEGACY_FORM = "KSC230"
 NO_IMPLEMENTATION = "KSC231"
 MULTI_NODE = "KSC232"
 DEPLOYMENT_MODE = "KSC233"
-ART_EXPLAINER = "KSC234"
 CANARY = "KSC235"
 
 # The legacy framework blocks of PredictorSpec, in KServe's order (docs/kserve-behaviour.md §3).
@@ -185,12 +184,11 @@ def inference_service_from(doc: Document, *, default_namespace: str
     for kind in ("transformer", "explainer"):
         part = spec.get(kind)
         if isinstance(part, dict):
-            if kind == "explainer" and "art" in part:
-                diags.append(error(ART_EXPLAINER, "ART explainers are not supported by kserve-compiler",
-                                   **doc.where(("spec", "explainer", "art")),
-                                   hint="use a custom explainer (explainer.containers), or deploy this "
-                                        "InferenceService with KServe directly"))
-                continue
+            if kind == "explainer" and "art" in part and part.get("containers"):
+                # validateExactlyOneImplementation: art and containers are two implementations
+                return None, diags + [error(NO_IMPLEMENTATION, "exactly one of [ART, PodSpec, ComponentExtensionSpec] "
+                                            "must be specified in ExplainerSpec", **doc.where(("spec", kind)),
+                                            hint="keep explainer.art or explainer.containers, not both")]
             components.append(Component(kind, _custom_component(part, kind), ("spec", kind)))
     annotations = {k: v for k, v in doc.annotations.items() if not k.startswith(HOST_TOOL_ANNOTATIONS)}
     if pred.format is not None:

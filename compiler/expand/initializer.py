@@ -47,7 +47,7 @@ def download(pod_spec: dict, uri: str, targets: list, readonly: bool, csc: dict 
         diags += credentials.service_account_envs(
             init, pod_spec, namespace=namespace, service_account=pod_spec.get("serviceAccountName") or "",
             annotations=annotations, ctx=ctx)
-    return diags + _finish_init_container(pod_spec, init, csc, ctx, namespace, where)
+    return diags + finish_init_container(pod_spec, init, csc, ctx, namespace, where)
 
 
 def _params(annotations: dict) -> dict:
@@ -58,8 +58,9 @@ def _params(annotations: dict) -> dict:
     return params if isinstance(params, dict) else {}
 
 
-def init_container(uri: str, ctx: ExpandContext, where: dict) -> tuple[dict | None, list[Diagnostic]]:
-    """CreateInitContainerWithConfig."""
+def init_container(uri: str, ctx: ExpandContext, where: dict, args: list | None = None
+                   ) -> tuple[dict | None, list[Diagnostic]]:
+    """CreateInitContainerWithConfig: args `[uri, /mnt/models]`, or the (URI, mount path) pairs given."""
     si = ctx.config.storage_initializer
     missing = [key for key, value in (("memoryRequest", si.memory_request), ("memoryLimit", si.memory_limit),
                                       ("cpuRequest", si.cpu_request), ("cpuLimit", si.cpu_limit)) if not value]
@@ -71,14 +72,14 @@ def init_container(uri: str, ctx: ExpandContext, where: dict) -> tuple[dict | No
     return {
         "name": INIT_CONTAINER,
         "image": si.image or "kserve/storage-initializer:latest",
-        "args": [uri, MODEL_DIR],
+        "args": list(args) if args is not None else [uri, MODEL_DIR],
         "resources": {"limits": {"cpu": si.cpu_limit, "memory": si.memory_limit},
                       "requests": {"cpu": si.cpu_request, "memory": si.memory_request}},
         "terminationMessagePolicy": "FallbackToLogsOnError",
     }, []
 
 
-def _finish_init_container(pod_spec: dict, init: dict, csc: dict | None, ctx: ExpandContext, namespace: str,
+def finish_init_container(pod_spec: dict, init: dict, csc: dict | None, ctx: ExpandContext, namespace: str,
                            where: dict) -> list[Diagnostic]:
     """CA bundle decision, ClusterStorageContainer merge, CA bundle env and volume, HuggingFace env."""
     si = ctx.config.storage_initializer

@@ -14,7 +14,7 @@ import re
 
 from compiler.constants import TRANSFORMER_CONTAINER
 from compiler.diagnostics import Diagnostic, error, warning
-from compiler.expand import metadata, placeholders, storage
+from compiler.expand import art, component_storage, placeholders
 from compiler.expand import uri as storage_uri
 from compiler.expand.mounts import MODEL_DIR
 from compiler.expand.context import ExpandContext, PodResult
@@ -74,8 +74,7 @@ def build_pod(res: Resolution, isvc_meta: dict, ctx: ExpandContext) -> PodResult
         return PodResult(spec=pod, annotations=added, diagnostics=diags)
     if not ctx.config.auto_mount_service_account_token:
         pod.setdefault("automountServiceAccountToken", False)  # disableAutomountServiceAccountToken
-    if uri is not None:
-        diags += _storage(res, isvc_meta, ctx, pod, uri, added)
+    diags += component_storage.inject(res, isvc_meta, ctx, pod, uri, added)
     return PodResult(spec=pod, annotations=added, diagnostics=diags)
 
 
@@ -243,13 +242,19 @@ def _custom_predictor(res: Resolution, meta: dict, ctx: ExpandContext) -> tuple[
 def _transformer_or_explainer(res: Resolution, meta: dict, ctx: ExpandContext) -> tuple[dict, dict, list, str | None]:
     comp, isvc = res.component, res.isvc
     pod = _pod_fields(comp.spec)
+    predictor = isvc.predictor.spec.get("name")
+    host = f"{isvc.name}-{predictor}-predictor" if predictor else f"{isvc.name}-predictor"
+    if comp.kind == "explainer" and isinstance(comp.spec.get("art"), dict):
+        pod["containers"] = art.containers(comp.spec, name=isvc.name, namespace=isvc.namespace,
+                                           predictor_host=host, ctx=ctx)
+        _resource_defaults(pod["containers"], ctx)  # ARTExplainerSpec.Default, on the art container
+        uri = art.storage_uri(comp.spec)
+        return pod, {storage_uri.SOURCE_URI: uri} if uri is not None else {}, [], uri
     containers = _containers(comp.spec.get("containers"))
     if not containers:
         return pod, {}, [], None
     _resource_defaults(containers, ctx)
     first = containers[0]
-    predictor = isvc.predictor.spec.get("name")
-    host = f"{isvc.name}-{predictor}-predictor" if predictor else f"{isvc.name}-predictor"
     args = first["args"] = list(first["args"]) if isinstance(first.get("args"), list) else []
     for flag, value in (("--model_name", isvc.name), ("--predictor_host", f"{host}.{isvc.namespace}")):
         if not _has_arg(args, flag):
@@ -293,33 +298,6 @@ def _storage_uri_env(container: dict) -> str | None:
 
 # ---------------------------------------------------------------------------------------------------
 # Shared steps
-
-
-def _storage(res: Resolution, meta: dict, ctx: ExpandContext, pod: dict, uri: str, added: dict) -> list[Diagnostic]:
-    comp = res.component
-    where = res.isvc.doc.where(comp.model_path or (*comp.path, "containers"))
-    diags = []
-    helper = (res.runtime.spec.get("storageHelper") or {}) if res.runtime else {}
-    if isinstance(helper, dict) and helper.get("disabled") is True:
-        diags.append(warning(storage.STORAGE_HELPER_IGNORED, f"{res.runtime.label} sets storageHelper.disabled, "
-                             "which KServe's InferenceService controller ignores (only ModelMesh reads it): the "
-                             f"model at {uri} is still downloaded", **where,
-                             hint="to skip the download, leave storageUri out and bake the model into the image, "
-                                  "or serve it from a PersistentVolumeClaim with pvc://"))
-    annotations = {**_filtered(res.runtime.spec.get("annotations") if res.runtime else None, ctx),
-                   **_filtered(meta.get("annotations"), ctx), **added,
-                   **_filtered(comp.spec.get("annotations"), ctx)}
-    if comp.kind == "predictor" and metadata._multi_model(comp):
-        annotations[storage_uri.AGENT] = "true"  # metadata.py adds the agent annotations; the webhook then skips
-    more, found = storage.inject_storage(pod, uri, component_kind=comp.kind, annotations=annotations, ctx=ctx,
-                                         namespace=res.isvc.namespace, where=where)
-    added.update(more)
-    return diags + found
-
-
-def _filtered(annotations, ctx: ExpandContext) -> dict:
-    drop = metadata.disallowed(ctx.config)
-    return {k: v for k, v in annotations.items() if k not in drop} if isinstance(annotations, dict) else {}
 
 
 def _isvc_name_env(containers: list, res: Resolution) -> list[Diagnostic]:

@@ -49,7 +49,7 @@ def controller_annotations(uri: str | None, storage: dict | None, storage_contai
         if SOURCE_URI in out:
             problems.append((STORAGE_CONFLICT, "must provide only one of storageUri and storage.path"))
         out[SOURCE_URI] = uri
-    if storage_container_name:
+    if storage_container_name and uri is not None:  # only beside a storageUri (not storage.path, storageUris)
         out[STORAGE_CONTAINER_NAME] = storage_container_name
     return out, out.get(SOURCE_URI), problems
 

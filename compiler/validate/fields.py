@@ -4,8 +4,8 @@ reflect get a warning that names the field and says what KServe v0.20 does with 
 Two kinds of field end up here (docs/fields.md is the audit, field by field):
 - fields KServe's raw mode does not use either (Knative-only, ModelMesh-only, or read by nothing): the
   warning says so, so the user knows the field is dead weight in Standard mode;
-- fields KServe does use and we do not reproduce yet (storageUris, confidential): the warning says what is
-  missing from our output.
+- fields KServe does use and we do not reproduce yet (confidential): the warning says what is missing
+  from our output.
 Plus one error: the pre-KServe API group serving.kubeflow.org, which v0.20 does not serve.
 
 Pure: a Document in, Diagnostics out. `document_rules` runs beside webhook.document_rules in validate.py
@@ -18,8 +18,8 @@ from compiler.constants import AUTOSCALER_CLASS_ANNOTATION
 from compiler.diagnostics import Diagnostic, error, warning
 from compiler.document import Document, dotted_path
 
-# Codes (KSC236-KSC244: fields accepted by the schema that do not reach our output)
-STORAGE_URIS_NOT_EMITTED = "KSC236"  # warning: storageUris are validated, their storage initializer not emitted
+# Codes (KSC237-KSC244: fields accepted by the schema that do not reach our output; KSC236, the storageUris
+# gap, is retired: storage_uris.py reproduces them)
 CANARY_TRAFFIC_PERCENT = "KSC237"    # warning: Knative-only traffic split
 KNATIVE_ANNOTATION = "KSC238"        # warning: autoscaling.knative.dev/* annotations
 NO_SCALE_TO_ZERO = "KSC239"          # warning: minReplicas 0 with an HPA
@@ -89,14 +89,6 @@ def inference_service_rules(doc: Document) -> list[Diagnostic]:
 def _component(doc: Document, kind: str, block: dict, path: tuple, cls: str | None) -> list[Diagnostic]:
     diags: list[Diagnostic] = []
     at = dotted_path(path)
-    if isinstance(block.get("storageUris"), list) and block["storageUris"]:
-        diags.append(warning(
-            STORAGE_URIS_NOT_EMITTED, f"{at}.storageUris: the storage initializer for storageUris is not emitted; "
-            "KServe's raw reconciler adds an init container downloading each URI and mounts it at its mountPath, "
-            "but kserve-compiler does not yet, so the Deployment will not have the models",
-            **doc.where((*path, "storageUris")),
-            hint="use a single storageUri (predictor.model.storageUri, or STORAGE_URI on a custom container) until "
-                 "storageUris are supported, or deploy this InferenceService with KServe"))
     if "canaryTrafficPercent" in block:
         diags.append(warning(
             CANARY_TRAFFIC_PERCENT, f"{at}.canaryTrafficPercent is Knative-only: KServe's Standard (raw) mode "

@@ -19,7 +19,7 @@ from compiler.settings import Settings
 from compiler.validate.documents import validate
 
 REPO = Path(__file__).resolve().parents[2]
-CODES = {fields.STORAGE_URIS_NOT_EMITTED, fields.CANARY_TRAFFIC_PERCENT, fields.KNATIVE_ANNOTATION,
+CODES = {fields.CANARY_TRAFFIC_PERCENT, fields.KNATIVE_ANNOTATION,
          fields.NO_SCALE_TO_ZERO, fields.LEGACY_API_GROUP, fields.KNATIVE_ONLY, fields.NOT_USED_BY_KSERVE,
          fields.NOT_REPRODUCED, fields.MODELMESH_ONLY}
 
@@ -67,23 +67,14 @@ def only(diags, code):
 # The classes of field, one test each
 
 
-def test_storage_uris_are_validated_but_their_storage_initializer_is_not_emitted():
+def test_storage_uris_get_no_field_warning():
+    """storageUris are reproduced (expand/storage_uris.py): KSC236 is retired, on every component."""
     text = isvc("containers:\n  - name: kserve-container\n    image: x\nstorageUris:\n"
                 "  - {uri: s3://a/m1, mountPath: /mnt/models/m1}\n")
-    diags = run(text)
-    assert ours(diags) == [("KSC236", 10, 5)]
-    d = only(diags, "KSC236")
-    assert d.field == "spec.predictor.storageUris"
-    for words in ("storage initializer for storageUris is not emitted", "Deployment will not have the models"):
-        assert words in d.message
-
-
-def test_storage_uris_on_a_transformer_too():
+    assert ours(run(text)) == []
     extra = ("  transformer:\n    containers:\n      - {name: t, image: x}\n    storageUris:\n"
              "      - {uri: s3://a/t}\n")
-    diags = run(isvc(SKLEARN, extra=extra))
-    assert ours(diags) == [("KSC236", 14, 5)]
-    assert only(diags, "KSC236").field == "spec.transformer.storageUris"
+    assert ours(run(isvc(SKLEARN, extra=extra))) == []
 
 
 def test_canary_traffic_percent_is_knative_only():

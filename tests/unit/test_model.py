@@ -347,13 +347,19 @@ def test_components_in_order() -> None:
     assert isvc.component("predictor") is isvc.predictor
 
 
-def test_art_explainer_is_KSC234() -> None:
+def test_art_explainer_is_a_component() -> None:
+    """KSC234 is retired: the ART explainer is built as KServe builds it (expand/art.py)."""
     isvc, diags = build("""
         predictor: {model: {modelFormat: {name: sklearn}}}
         explainer: {art: {type: SquareAttack}}
         """)
-    assert codes(diags) == ["KSC234"]
-    assert isvc is not None and isvc.component("explainer") is None
+    assert codes(diags) == []
+    assert isvc is not None and isvc.component("explainer").spec["art"] == {"type": "SquareAttack"}
+    isvc, diags = build("""
+        predictor: {model: {modelFormat: {name: sklearn}}}
+        explainer: {art: {type: SquareAttack}, containers: [{name: e, image: e}]}
+        """)
+    assert codes(diags) == ["KSC231"] and isvc is None
 
 
 # ---------------------------------------------------------------------------------------------------
