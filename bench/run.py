@@ -140,7 +140,12 @@ print(json.dumps({"parse": parse, "dump": dump, "cpu": parse_cpu + dump_cpu, "in
 # Running children
 
 
+CLI: list[str] = []  # --cli: the console script to time (e.g. a wheel installed in another venv)
+
+
 def _cli() -> list[str]:
+    if CLI:
+        return list(CLI)
     exe = Path(sys.executable).with_name("kserve-compiler")
     if exe.exists():
         return [str(exe)]
@@ -478,10 +483,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep", action="store_true", help="keep the generated repos and outputs in --work")
     ap.add_argument("--kustomize-timeout", type=float, default=300.0, help="seconds per kustomize call")
     ap.add_argument("--startup-only", action="store_true", help="time only --version and validate ONE_FILE")
+    ap.add_argument("--cli", type=Path, default=None,
+                    help="the kserve-compiler console script to time (default: this venv's; an editable install "
+                         "adds its import hook to every start)")
     ap.add_argument("--json", type=Path, default=None, help="results file (default WORK/results.json)")
     args = ap.parse_args(argv)
     if args.n < 1:
         ap.error("--n must be at least 1")
+    if args.cli:
+        CLI[:] = [str(args.cli)]
     start = time.perf_counter()
     load_start = os.getloadavg()
     work = args.work.resolve()
