@@ -204,3 +204,14 @@ def test_a_signal_mid_build_removes_the_temp_folder_and_says_so(tmp_path, sig):
     assert proc.returncode == 128 + sig, stderr
     assert f"kserve-compiler: interrupted by {sig.name}; the output folder (if any) was left as it was" in stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["src"]  # neither OUT nor a temp folder
+
+
+def test_a_symlink_loop_in_krm_paths_is_a_result_not_exit_3(tmp_path):
+    (tmp_path / "a.yaml").symlink_to("b.yaml")
+    (tmp_path / "b.yaml").symlink_to("a.yaml")
+    rl = ("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\nfunctionConfig:\n"
+          "  apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: f}\n  data: {paths: 'a.yaml,.'}\n")
+    proc = run_entry_point("krm", cwd=tmp_path, input=rl)
+    _no_crash(proc)
+    assert proc.returncode == 1, proc.stderr
+    assert "code: KSC121" in proc.stdout and "path: a.yaml" in proc.stdout, proc.stdout
