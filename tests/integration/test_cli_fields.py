@@ -3,21 +3,11 @@ file:line:column, and `--strict` turns them into a failing exit code."""
 
 from __future__ import annotations
 
+from conftest import ISVC as BASE_ISVC
 from conftest import run_entry_point
 
-ISVC = """\
-apiVersion: serving.kserve.io/v1beta1
-kind: InferenceService
-metadata:
-  name: iris
-spec:
-  predictor:
-    minReplicas: 0
-    model:
-      modelFormat:
-        name: sklearn
-      storageUri: gs://kfserving-examples/models/sklearn/1.0/model
-"""
+# conftest's InferenceService with scale-to-zero asked for, which Standard mode does not do (KSC239)
+ISVC = BASE_ISVC.replace("  predictor:\n", "  predictor:\n    minReplicas: 0\n")
 
 
 def test_validate_shows_a_field_warning_and_strict_fails(tmp_path):
