@@ -40,7 +40,7 @@ def check(objects: list[dict], *, kubernetes_version: str | None = None,
           crds: dict | None = None) -> list[Diagnostic]:
     """KSC501 for every emitted object Kubernetes' schema for `kubernetes_version` (default: the newest
     bundled) rejects. Kinds without a schema (custom resources) are skipped, unless `crds` (from
-    schema.crd.load_crds) has theirs. Raises bundle.UnsupportedKubernetesVersion for a version outside the
+    schema.crd.load_crds) has theirs or we wrote one (schema.kserve.OUTPUT_SCHEMA_FILES: HTTPRoute). Raises bundle.UnsupportedKubernetesVersion for a version outside the
     bundled range."""
     version = bundle.kubernetes_version(kubernetes_version)
     passed: set = set()
@@ -66,7 +66,9 @@ def _validator(version: str, api_version: str, kind: str, crds: dict | None) -> 
     if crds and (api_version, kind) in crds:
         return kserve.crd_validator(crds[(api_version, kind)]), False  # CRDs constrain values
     validator = kubernetes.kubernetes_validator(version, api_version, kind)
-    return validator, validator is not None and _shape_safe(version, validator.schema)
+    if validator is None:
+        return kserve.output_validator(api_version, kind), False  # ours (HTTPRoute) constrain values
+    return validator, _shape_safe(version, validator.schema)
 
 
 def _shape(value: Any) -> Any:

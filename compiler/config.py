@@ -28,6 +28,7 @@ ROLLOUT_NOT_PERCENT = "KSC014"
 
 # The ingress fields KServe fills whether or not the key is present (configmap.go NewIngressConfig).
 DEFAULT_DOMAIN_TEMPLATE = "{{ .Name }}-{{ .Namespace }}.{{ .IngressDomain }}"
+_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")   # apimachinery IsDNS1123Label
 DEFAULT_INGRESS_DOMAIN = "example.com"
 DEFAULT_URL_SCHEME = "http"
 
@@ -82,12 +83,15 @@ class Config:
     # inferenceService.serviceAnnotationDisallowedList; None when the inferenceService key is absent,
     # in which case nothing at all is filtered (docs/kserve-behaviour.md §4.5)
     annotation_disallow: tuple[str, ...] | None = None
+    # inferenceService.serviceLabelDisallowedList, likewise (KServe prepends networking.knative.dev/visibility);
+    # it filters only the labels of HTTPRoutes here (docs/kserve-behaviour.md §6.4)
+    label_disallow: tuple[str, ...] | None = None
     auto_mount_service_account_token: bool = False
     service_cluster_ip_none: bool = False
     storage_secret_name_annotation: str = ""
     storage_spec_secret_name: str = ""
     credentials: dict | None = None  # the `credentials` key as given; None: the shipped one (built-in)
-    # explainers.art: the ART explainer's image and default version (ExplainersConfig; spec §4.4)
+    # explainers.art: the ART explainer's image and default version (ExplainersConfig; docs/kserve-behaviour.md §4.4)
     art_image: str = ""
     art_version: str = ""
     builtin: bool = False
@@ -107,6 +111,7 @@ BUILTIN = Config(
     deploy=DeployConfig(default_deployment_mode="Standard"),
     resource_defaults={"limits": {"cpu": "1", "memory": "2Gi"}, "requests": {"cpu": "1", "memory": "2Gi"}},
     annotation_disallow=(),
+    label_disallow=(),
     auto_mount_service_account_token=True,
     service_cluster_ip_none=False,
     storage_secret_name_annotation="serving.kserve.io/storageSecretName",
@@ -217,6 +222,7 @@ def _read(sections: dict, doc: Document) -> Config:
         deploy=_deploy(_Section(sections, "deploy")),
         resource_defaults=_resources(isvc.obj("resource") or {}),
         annotation_disallow=isvc.list("serviceAnnotationDisallowedList") if isvc.present else None,
+        label_disallow=isvc.list("serviceLabelDisallowedList") if isvc.present else None,
         auto_mount_service_account_token=_Section(sections, "security").bool("autoMountServiceAccountToken"),
         service_cluster_ip_none=_Section(sections, "service").bool("serviceClusterIPNone"),
         storage_secret_name_annotation=_Section(sections, "credentials").str("storageSecretNameAnnotation"),
@@ -270,6 +276,8 @@ def _deploy(d: _Section) -> DeployConfig:
 def _ingress(i: _Section) -> IngressConfig:
     if not i.present:
         return IngressConfig()
+    if i.bool("enableGatewayApi"):
+        _check_gateway(i.str("kserveIngressGateway"))
     if not i.str("ingressGateway"):
         raise _ConfigError("ingress", "invalid ingress config - ingressGateway is required")
     return IngressConfig(
@@ -284,3 +292,17 @@ def _ingress(i: _Section) -> IngressConfig:
         path_template=i.str("pathTemplate"),
         additional_ingress_domains=i.list("additionalIngressDomains"),
     )
+
+
+def _check_gateway(value: str) -> None:
+    """configmap.go validateIngressGateway: with Gateway API on, kserveIngressGateway is "<namespace>/<name>",
+    both DNS-1123 labels."""
+    if not value:
+        raise _ConfigError("ingress", "invalid ingress config - kserveIngressGateway is required")
+    parts = value.split("/")
+    if len(parts) != 2:
+        raise _ConfigError("ingress", "invalid ingress config - kserveIngressGateway should be in the format "
+                           "<namespace>/<name>")
+    for part, what in ((parts[0], "namespace"), (parts[1], "name")):
+        if len(part) > 63 or not _DNS_LABEL.fullmatch(part):
+            raise _ConfigError("ingress", f"invalid ingress config - kserveIngressGateway gateway {what} is invalid")

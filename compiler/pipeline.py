@@ -79,7 +79,8 @@ def compile(settings: Settings, documents: list[Document] | None = None) -> Resu
         result.documents = consumed + passthrough
     with timed(timings, "validate"):
         kserve_docs = catalog_docs + consumed
-        result.diagnostics += validate_documents.validate(kserve_docs, crds=settings.crds)
+        result.diagnostics += validate_documents.validate(kserve_docs, crds=settings.crds,
+                                                          gateway_api=result.config.ingress.enable_gateway_api)
         result.diagnostics += runtime_rules.same_priority_conflicts(
             [d for d in kserve_docs if d.kind in model.RUNTIME_KINDS], default_namespace=settings.default_namespace)
         invalid = {id(d) for d in _documents_with_errors(kserve_docs, result.diagnostics)}

@@ -1,6 +1,7 @@
 """Expand: one resolved InferenceService -> the objects KServe v0.20's controller creates in Standard
 (raw) mode: per component a Deployment, a Service and (where KServe makes one) an HPA, and per
-InferenceService its Ingress (docs/kserve-behaviour.md §4.5, §6). Pure: data in, objects and Diagnostics out.
+InferenceService its Ingress, or with Gateway API its HTTPRoutes (docs/kserve-behaviour.md §4.5, §6). Pure:
+data in, objects and Diagnostics out.
 
 The order follows the controller (raw/raw_kube_reconciler.go NewRawKubeReconciler): the autoscaler class
 is read, the component's host is rendered and checked, then the objects are built. A component that fails
@@ -10,7 +11,7 @@ gets no objects and the InferenceService no Ingress, as KServe stops reconciling
 from __future__ import annotations
 
 from compiler.diagnostics import Diagnostic, error, has_errors, notice
-from compiler.expand import deployment, hpa, ingress, metadata, pod, service
+from compiler.expand import deployment, hpa, httproute, ingress, metadata, pod, service
 from compiler.expand.context import ExpandContext
 from compiler.model import InferenceService
 from compiler.resolve import Resolution
@@ -33,6 +34,7 @@ def expand(isvc: InferenceService, resolutions: list[Resolution], ctx: ExpandCon
     meta = metadata.isvc_meta(isvc, pod.server_type_labels(resolutions[0]))
     objects: list[dict] = []
     names: dict[str, str] = {}
+    specs: dict[str, dict] = {}
     failed = False
     for res in resolutions:
         built, comp_diags = _component(isvc, meta, res, ctx)
@@ -41,9 +43,10 @@ def expand(isvc: InferenceService, resolutions: list[Resolution], ctx: ExpandCon
             failed = True
             continue
         names[res.component.kind] = metadata.component_name(isvc, res.component)
+        specs[res.component.kind] = res.component.spec
         objects += built
     if not failed:
-        diags += _ingress(isvc, meta, names, ctx, objects)
+        diags += _ingress(isvc, meta, names, specs, ctx, objects)
     return objects, diags
 
 
@@ -90,19 +93,33 @@ def _precheck(isvc: InferenceService, comp, cmeta: metadata.ComponentMeta, confi
     return None
 
 
-def _ingress(isvc: InferenceService, meta: dict, names: dict, ctx: ExpandContext, objects: list[dict]
-             ) -> list[Diagnostic]:
+def _ingress(isvc: InferenceService, meta: dict, names: dict, specs: dict, ctx: ExpandContext,
+             objects: list[dict]) -> list[Diagnostic]:
     config = ctx.config
     if _stopped(meta["annotations"]) or ingress.skipped(meta, config):
         return []
     if config.ingress.enable_gateway_api:
-        return [ingress.gateway_warning(isvc, config)]
+        return _httproutes(isvc, meta, names, specs, config, objects)
     built, problem = ingress.build(meta, names, config)
     if problem:
         return [error(ingress.INGRESS_HOST, problem, **isvc.doc.where(("metadata", "name")),
                       hint="the Ingress hosts are rendered with the InferenceService's own labels and annotations")]
     objects.append(built)
     return []
+
+
+def _httproutes(isvc: InferenceService, meta: dict, names: dict, specs: dict, config, objects: list[dict]
+                ) -> list[Diagnostic]:
+    """RawHTTPRouteReconciler: the Services KServe would read back are the ones just built."""
+    services = {o["metadata"]["name"]: o for o in objects if o["kind"] == "Service"}
+    try:
+        routes = httproute.build(meta, names, specs, services, config)
+    except httproute.RouteError as exc:
+        return [error(exc.code, str(exc), **isvc.doc.where(("metadata", "name")),
+                      hint=f"the HTTPRoutes' hosts and paths come from ingress.domainTemplate and pathTemplate "
+                           f"({config.source}) and the InferenceService's own labels and annotations")]
+    objects += routes
+    return [httproute.gateway_notice(config)]
 
 
 def _stopped(annotations: dict) -> bool:

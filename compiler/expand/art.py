@@ -1,4 +1,4 @@
-"""The ART explainer (`explainer.art`), as KServe v0.20 builds its container (spec §4.4):
+"""The ART explainer (`explainer.art`), as KServe v0.20 builds its container (docs/kserve-behaviour.md §4.4):
 pkg/apis/serving/v1beta1/explainer_art.go, ARTExplainerSpec.Default and GetContainer; the explainer
 reconciler (components/explainer.go) puts that container first in the explainer's pod and annotates the
 art block's storageUri for the pod webhook.

@@ -13,12 +13,10 @@ from __future__ import annotations
 import re
 
 from compiler.config import Config
-from compiler.diagnostics import Diagnostic, warning
 
-# Codes (KSC460-463: hosts and ingress)
+# Codes (KSC460-469: hosts, ingress and HTTPRoutes; KSC462, "HTTPRoutes not emitted", is retired)
 HOST_NAME = "KSC460"
 DOMAIN_TEMPLATE = "KSC461"
-HTTPROUTES_NOT_EMITTED = "KSC462"
 INGRESS_HOST = "KSC463"
 
 VISIBILITY_LABEL = "networking.kserve.io/visibility"   # constants.NetworkVisibility
@@ -145,14 +143,6 @@ def skipped(meta: dict, config: Config) -> bool:
     return (meta["labels"].get(VISIBILITY_LABEL) == CLUSTER_LOCAL
             or config.ingress.ingress_domain == CLUSTER_LOCAL_DOMAIN
             or config.ingress.disable_ingress_creation)
-
-
-def gateway_warning(isvc, config: Config) -> Diagnostic:
-    return warning(HTTPROUTES_NOT_EMITTED, "ingress.enableGatewayApi is true: KServe makes HTTPRoutes for this "
-                   f"InferenceService (gateway {config.ingress.kserve_ingress_gateway}), which kserve-compiler "
-                   "does not emit yet; no Ingress is emitted either", **isvc.doc.where(("metadata", "name")),
-                   hint=f"configuration from {config.source}; add the HTTPRoutes yourself, or set "
-                        "enableGatewayApi false to get an Ingress")
 
 
 class _HostError(Exception):

@@ -1,4 +1,4 @@
-"""A component's `storageUris`: what KServe v0.20's controller writes into the pod itself (spec §5.1).
+"""A component's `storageUris`: what KServe v0.20's controller writes into the pod itself (docs/kserve-behaviour.md §5.1).
 
 Unlike a single storageUri, which the pod webhook injects when the pod is created, `storageUris` are
 handled by the raw reconciler before the Deployment is written (reconcilers/raw/raw_kube_reconciler.go

@@ -31,6 +31,11 @@ SCHEMA_FILES = {
     ("serving.kserve.io/v1alpha1", "ClusterStorageContainer"): "clusterstoragecontainer.json",
 }
 KSERVE_KINDS = frozenset(kind for _, kind in SCHEMA_FILES)
+# Kinds we generate that kubernetes-validate has no schema for (custom resources of other projects): our own
+# schema checks what we emit; input documents of these kinds pass through unchecked.
+OUTPUT_SCHEMA_FILES = {
+    ("gateway.networking.k8s.io/v1", "HTTPRoute"): "httproute.json",
+}
 OWN_DEFINITIONS = {  # kubernetes-validate's definitions we replace by ours (Decision 9)
     "io.k8s.apimachinery.pkg.api.resource.Quantity": "quantity",
     "io.k8s.apimachinery.pkg.util.intstr.IntOrString": "intOrString",
@@ -176,6 +181,17 @@ def validator_for(api_version: str, kind: str) -> Validator | None:
     schema = own_schema(api_version, kind)
     if schema is None:
         return None
+    registry = _kserve_registry()
+    return KServeValidator(inline_refs(schema, registry), registry=registry)
+
+
+@functools.cache
+def output_validator(api_version: str, kind: str) -> Validator | None:
+    """The validator of our schema for a generated kind Kubernetes' schemas lack; None otherwise."""
+    name = OUTPUT_SCHEMA_FILES.get((api_version, kind))
+    if name is None:
+        return None
+    schema = _flat_schemas()[SCHEMA_BASE + name]
     registry = _kserve_registry()
     return KServeValidator(inline_refs(schema, registry), registry=registry)
 

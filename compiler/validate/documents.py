@@ -43,7 +43,8 @@ MODEL_FIELDS = {"storageUri", "modelFormat", "runtime", "protocolVersion", "runt
                 "env", "args", "command", "ports", "volumeMounts", "readinessProbe", "livenessProbe"}
 
 
-def validate(docs: Iterable[Document], *, crds: str | Path | dict | None = None) -> list[Diagnostic]:
+def validate(docs: Iterable[Document], *, crds: str | Path | dict | None = None,
+             gateway_api: bool = False) -> list[Diagnostic]:
     """Diagnostics for every KServe document (serving.kserve.io InferenceService, ServingRuntime,
     ClusterServingRuntime, ClusterStorageContainer); other documents are not looked at. Cross-document
     rules (runtimes of the same priority) are `runtime.same_priority_conflicts`."""
@@ -51,11 +52,11 @@ def validate(docs: Iterable[Document], *, crds: str | Path | dict | None = None)
     diags: list[Diagnostic] = []
     for doc in docs:
         if doc.kind in kserve_schema.KSERVE_KINDS and group_of(doc.api_version) == KSERVE_GROUP:
-            diags += validate_document(doc, crds=crd_schemas)
+            diags += validate_document(doc, crds=crd_schemas, gateway_api=gateway_api)
     return diags
 
 
-def validate_document(doc: Document, *, crds: dict | None = None) -> list[Diagnostic]:
+def validate_document(doc: Document, *, crds: dict | None = None, gateway_api: bool = False) -> list[Diagnostic]:
     """One KServe document: schema first; KServe's webhook rules only once the schema holds (the API
     server never passes an invalid object to a webhook)."""
     _prune_nulls(doc.data)
@@ -75,7 +76,7 @@ def validate_document(doc: Document, *, crds: dict | None = None) -> list[Diagno
     if not any(d.severity.value == "error" for d in diags):
         diags += _kind_rules(doc)
         if not any(d.severity.value == "error" for d in diags):  # accepted fields our output does not reflect
-            diags += fields.document_rules(doc)                    # (docs/fields.md)
+            diags += fields.document_rules(doc, gateway_api=gateway_api)  # (docs/fields.md)
     return diags
 
 

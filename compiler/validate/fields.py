@@ -44,12 +44,13 @@ CURRENT_API = {"InferenceService": "serving.kserve.io/v1beta1", "TrainedModel": 
                "InferenceGraph": "serving.kserve.io/v1alpha1"}
 
 
-def document_rules(doc: Document) -> list[Diagnostic]:
-    """Warnings for one KServe document whose schema holds."""
+def document_rules(doc: Document, *, gateway_api: bool = False) -> list[Diagnostic]:
+    """Warnings for one KServe document whose schema holds. `gateway_api`: the config's
+    ingress.enableGatewayApi, under which a component's timeout does reach the output (its HTTPRoute)."""
     if _group(doc.api_version) != KSERVE_GROUP or not isinstance(doc.data, dict):
         return []
     if doc.kind == "InferenceService":
-        return inference_service_rules(doc)
+        return inference_service_rules(doc, gateway_api=gateway_api)
     if doc.kind in ("ServingRuntime", "ClusterServingRuntime"):
         return runtime_rules(doc)
     return []
@@ -72,7 +73,7 @@ def legacy_api_group(doc: Document) -> list[Diagnostic]:
 # InferenceService
 
 
-def inference_service_rules(doc: Document) -> list[Diagnostic]:
+def inference_service_rules(doc: Document, *, gateway_api: bool = False) -> list[Diagnostic]:
     spec = doc.data.get("spec")
     diags: list[Diagnostic] = []
     diags += _knative_annotations(doc, ("metadata", "annotations"), doc.annotations, top=True)
@@ -82,11 +83,12 @@ def inference_service_rules(doc: Document) -> list[Diagnostic]:
     for kind in COMPONENTS:
         block = spec.get(kind)
         if isinstance(block, dict):
-            diags += _component(doc, kind, block, ("spec", kind), cls)
+            diags += _component(doc, kind, block, ("spec", kind), cls, gateway_api)
     return diags
 
 
-def _component(doc: Document, kind: str, block: dict, path: tuple, cls: str | None) -> list[Diagnostic]:
+def _component(doc: Document, kind: str, block: dict, path: tuple, cls: str | None,
+               gateway_api: bool) -> list[Diagnostic]:
     diags: list[Diagnostic] = []
     at = dotted_path(path)
     if "canaryTrafficPercent" in block:
@@ -100,7 +102,7 @@ def _component(doc: Document, kind: str, block: dict, path: tuple, cls: str | No
             KNATIVE_ONLY, f"{at}.containerConcurrency is Knative-only for a predictor: KServe's Standard mode "
             "sets no concurrency limit from it (only a transformer or explainer gets --workers from it)",
             **doc.where((*path, "containerConcurrency")), hint="remove it, or configure the model server's own workers"))
-    if "timeout" in block:
+    if "timeout" in block and not gateway_api:  # with Gateway API it is the HTTPRoute's request timeout
         diags.append(warning(
             KNATIVE_ONLY, f"{at}.timeout has no effect on what kserve-compiler emits: KServe uses it only for "
             "Knative revisions and Gateway API HTTPRoutes (ingress.enableGatewayApi), and the Ingress of Standard "

@@ -133,6 +133,13 @@ def test_knative_only_fields_container_concurrency_and_timeout():
     assert ours(run(isvc(SKLEARN, extra=extra))) == []
 
 
+def test_timeout_is_no_warning_under_gateway_api():
+    """With ingress.enableGatewayApi the timeout is the HTTPRoute's request timeout: reproduced."""
+    loaded = load_text(isvc("timeout: 30\n" + SKLEARN), "f.yaml")
+    assert ours(validate(loaded.documents, gateway_api=True)) == []
+    assert ours(validate(loaded.documents)) == [("KSC241", 7, 5)]
+
+
 @pytest.mark.parametrize("body, path, words", [
     ("scaleMetricType: Utilization\n" + SKLEARN, (7, 5), "scaleMetricType is ignored by KServe's HPA"),
     ("autoScaling:\n  behavior: {}\n" + SKLEARN, (8, 7), "autoScaling.behavior is ignored"),

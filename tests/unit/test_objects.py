@@ -534,11 +534,14 @@ def test_no_ingress(pod, meta_text, ingress):
     assert ingress_of(objects) is None and len(objects) == 3 and diags == []
 
 
-def test_gateway_api_warns_once_and_emits_no_ingress(pod):
+def test_gateway_api_emits_httproutes_instead_of_an_ingress(pod):
+    # Was: a KSC462 warning "HTTPRoutes not emitted". Now the routes are emitted (tests/unit/test_httproute.py).
     config = dataclasses.replace(BUILTIN, ingress=dataclasses.replace(BUILTIN.ingress, enable_gateway_api=True))
     objects, diags = run(isvc_yaml(PREDICTOR + TRANSFORMER), config=config)
-    assert ingress_of(objects) is None and len(objects) == 6
-    assert codes(diags) == [("warning", "KSC462")]
+    assert ingress_of(objects) is None and len(objects) == 9
+    assert sorted(o["metadata"]["name"] for o in objects if o["kind"] == "HTTPRoute") == [
+        "iris", "iris-predictor", "iris-transformer"]
+    assert codes(diags) == [("notice", "KSC465")]
 
 
 def test_ingress_without_class_name(pod):

@@ -1,4 +1,4 @@
-"""storageUris (compiler/expand/storage_uris.py) against spec §5.1, i.e. KServe v0.20.0's
+"""storageUris (compiler/expand/storage_uris.py) against docs/kserve-behaviour.md §5.1, i.e. KServe v0.20.0's
 CommonStorageInitialization with IsLegacyURI false (pkg/webhook/admission/pod/storage_initializer_injector.go)
 and FindCommonParentPath / GetVolumeNameFromPath (pkg/utils/storage.go). The golden cases storage-uris,
 storage-uris-custom-container and error-storage-uris-no-multi-download hold the whole Deployments.
