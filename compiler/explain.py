@@ -102,7 +102,8 @@ def render_text(result: Result, resolutions: list[Resolution]) -> str:
 
 def _component_text(res: Resolution) -> list[str]:
     comp = res.component
-    out = [f"  {comp.kind}: {_runtime_text(res)}"]
+    label = comp.kind if comp.canary is None else f"{comp.kind} (canary {comp.spec.get('name')})"
+    out = [f"  {label}: {_runtime_text(res)}"]
     if comp.custom:
         return out
     legacy = f" (from the legacy predictor.{comp.legacy} form)" if comp.legacy else ""

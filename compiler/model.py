@@ -9,7 +9,7 @@ protocol defaults for triton/vLLM/legacy blocks are set. Pure: data in, data and
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from compiler.constants import DEPLOYMENT_MODE_ANNOTATION, KSERVE_CONTAINER
 from compiler.diagnostics import Diagnostic, error, notice, warning
@@ -26,7 +26,7 @@ LEGACY_FORM = "KSC230"
 NO_IMPLEMENTATION = "KSC231"
 MULTI_NODE = "KSC232"
 DEPLOYMENT_MODE = "KSC233"
-CANARY = "KSC235"
+CANARY = "KSC234"           # a canary the webhook refuses (checked in expand/canary.py)
 
 # The legacy framework blocks of PredictorSpec, in KServe's order (docs/kserve-behaviour.md §3).
 FRAMEWORKS = ("sklearn", "xgboost", "tensorflow", "pytorch", "triton", "onnx", "pmml", "lightgbm",
@@ -112,6 +112,7 @@ class Component:
     format: ModelFormat | None = None
     runtime: str | None = None         # the runtime named by the user
     protocol: str | None = None        # protocolVersion after defaulting; None = unset (v1 for selection)
+    canary: int | None = None          # index in spec.canary: the stable predictor with the canary merged over it
 
     @property
     def custom(self) -> bool:
@@ -170,12 +171,6 @@ def inference_service_from(doc: Document, *, default_namespace: str
     spec = clone(doc.data.get("spec")) if isinstance(doc.data.get("spec"), dict) else {}
     predictor = spec.get("predictor") if isinstance(spec.get("predictor"), dict) else {}
     components: list[Component] = []
-    if spec.get("canary"):
-        # v0.20's canary predictors get Deployments of their own in Standard mode; we do not make them,
-        # and emitting the stable predictor alone would decide the traffic split silently.
-        return None, [error(CANARY, "canary predictors (spec.canary) are not supported by kserve-compiler",
-                            **doc.where(("spec", "canary")),
-                            hint="deploy this InferenceService with KServe directly, or remove spec.canary")]
     pred, pred_diags = _predictor(doc, predictor)
     diags += pred_diags
     if pred is None:
@@ -190,6 +185,18 @@ def inference_service_from(doc: Document, *, default_namespace: str
                                             "must be specified in ExplainerSpec", **doc.where(("spec", kind)),
                                             hint="keep explainer.art or explainer.containers, not both")]
             components.append(Component(kind, _custom_component(part, kind), ("spec", kind)))
+    for i, entry in enumerate(spec.get("canary") if isinstance(spec.get("canary"), list) else []):
+        own = entry.get("predictor") if isinstance(entry, dict) else None
+        if not isinstance(own, dict):
+            continue
+        if any(key in own for key in FRAMEWORKS):
+            return None, diags + [error(CANARY, "a legacy framework block in a canary predictor is not compiled by "
+                                        "kserve-compiler", **doc.where(("spec", "canary", i, "predictor")),
+                                        hint="describe the canary's model under predictor.model")]
+        canary, canary_diags = _predictor(doc, merge_override(pred.spec, own), ("spec", "canary", i, "predictor"))
+        if canary is None:
+            return None, diags + canary_diags
+        components.append(replace(canary, canary=i))
     annotations = {k: v for k, v in doc.annotations.items() if not k.startswith(HOST_TOOL_ANNOTATIONS)}
     if pred.format is not None:
         annotations.setdefault(MODEL_FORMAT_ANNOTATION, pred.format.name)
@@ -199,8 +206,22 @@ def inference_service_from(doc: Document, *, default_namespace: str
         annotations=annotations, spec=spec, doc=doc, components=tuple(components)), diags
 
 
-def _predictor(doc: Document, predictor: dict) -> tuple[Component | None, list[Diagnostic]]:
-    path = ("spec", "predictor")
+def merge_override(base, over):
+    """A canary predictor over a copy of the stable one, as components/predictor.go buildCanaryPredictor merges
+    them (mergo with override): every field the canary sets wins, mappings merge key by key, lists are
+    replaced whole; a field the canary leaves empty (absent, null, "", 0, false, [], {}) keeps the stable value."""
+    if not isinstance(base, dict) or not isinstance(over, dict):
+        return clone(over)
+    out = clone(base)
+    for key, value in over.items():
+        if value is None or value == "" or value == 0 or value is False or value == [] or value == {}:
+            continue
+        out[key] = merge_override(out[key], value) if isinstance(out.get(key), dict) else clone(value)
+    return out
+
+
+def _predictor(doc: Document, predictor: dict, path: tuple = ("spec", "predictor")
+               ) -> tuple[Component | None, list[Diagnostic]]:
     if isinstance(predictor.get("workerSpec"), dict):
         return None, [error(MULTI_NODE, "multi-node InferenceServices (predictor.workerSpec) are not supported",
                             **doc.where((*path, "workerSpec")),

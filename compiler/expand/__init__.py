@@ -11,7 +11,9 @@ gets no objects and the InferenceService no Ingress, as KServe stops reconciling
 from __future__ import annotations
 
 from compiler.diagnostics import Diagnostic, error, has_errors, notice
-from compiler.expand import deployment, hpa, httproute, ingress, metadata, pod, service
+from dataclasses import replace
+
+from compiler.expand import canary, deployment, hpa, httproute, ingress, metadata, pod, service
 from compiler.expand.context import ExpandContext
 from compiler.model import InferenceService
 from compiler.resolve import Resolution
@@ -30,14 +32,25 @@ def expand(isvc: InferenceService, resolutions: list[Resolution], ctx: ExpandCon
         return [], [error(ingress.DOMAIN_TEMPLATE, f"failed creating host name: {problem}",
                           **isvc.doc.where(("metadata", "name")),
                           hint=f"ingress.domainTemplate comes from {config.source}")]
-    diags: list[Diagnostic] = []
+    diags: list[Diagnostic] = canary.check(isvc)
+    if has_errors(diags):
+        return [], diags
     meta = metadata.isvc_meta(isvc, pod.server_type_labels(resolutions[0]))
     objects: list[dict] = []
     names: dict[str, str] = {}
     specs: dict[str, dict] = {}
     failed = False
     for res in resolutions:
-        built, comp_diags = _component(isvc, meta, res, ctx)
+        comp = res.component
+        if comp.canary is not None:     # reconcileCanaryDeployments: objects of its own, no route to it
+            built, comp_diags = _component(isvc, meta, replace(res, component=canary.pod_component(comp)), ctx,
+                                           canary.extension(isvc, comp))
+            diags += comp_diags
+            failed = failed or built is None
+            objects += built or []
+            continue
+        ext = canary.stable_extension(isvc) if comp.kind == "predictor" else comp.spec
+        built, comp_diags = _component(isvc, meta, res, ctx, ext)
         diags += comp_diags
         if built is None:
             failed = True
@@ -50,8 +63,10 @@ def expand(isvc: InferenceService, resolutions: list[Resolution], ctx: ExpandCon
     return objects, diags
 
 
-def _component(isvc: InferenceService, meta: dict, res: Resolution, ctx: ExpandContext
+def _component(isvc: InferenceService, meta: dict, res: Resolution, ctx: ExpandContext, ext: dict
                ) -> tuple[list[dict] | None, list[Diagnostic]]:
+    """`ext` is the ComponentExtensionSpec the raw reconciler gets (the component's own spec, but for
+    canaries and the stable predictor beside them)."""
     comp, config = res.component, ctx.config
     where = isvc.doc.where(comp.path)
     result = pod.build_pod(res, meta, ctx)
@@ -68,9 +83,9 @@ def _component(isvc: InferenceService, meta: dict, res: Resolution, ctx: ExpandC
         diags.append(notice(STOPPED, f"{comp.kind} {name} is stopped ({STOP_ANNOTATION}: true): KServe creates "
                             "no Deployment, Service or HPA for it", **where))
         return [], diags
-    objects = [deployment.build(cmeta, result.spec, comp.spec, config),
-               service.build(cmeta, result.spec, comp.spec, config)]
-    scaler, scaler_diags = hpa.build(cmeta, comp, isvc)
+    objects = [deployment.build(cmeta, result.spec, ext, config),
+               service.build(cmeta, result.spec, ext, config)]
+    scaler, scaler_diags = hpa.build(cmeta, replace(comp, spec=ext), isvc)
     diags += scaler_diags
     if scaler is not None:
         objects.append(scaler)

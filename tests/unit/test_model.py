@@ -421,14 +421,23 @@ def test_runtime_label_in_namespace() -> None:
     assert rt.label == "ServingRuntime r in namespace team"
 
 
-def test_canary_predictors_are_refused_not_dropped():
+def test_a_canary_is_the_stable_predictor_with_the_canary_merged_over_it():
+    # buildCanaryPredictor (KServe v0.20.0): mergo with override, the canary's non-empty fields win
     isvc, diags = build("""\
         predictor:
-          model: {modelFormat: {name: sklearn}, storageUri: "gs://a/b"}
+          minReplicas: 4
+          labels: {team: a, track: stable}
+          model: {modelFormat: {name: sklearn}, storageUri: "gs://a/b", runtime: kserve-sklearnserver}
         canary:
           - trafficPercent: 10
             predictor:
-              model: {modelFormat: {name: sklearn}, storageUri: "gs://a/c"}
+              name: v2
+              labels: {track: canary}
+              model: {name: kserve-container, modelFormat: {name: sklearn}, storageUri: "gs://a/c"}
         """)
-    assert isvc is None
-    assert [(d.code, d.line, d.column) for d in diags] == [(model.CANARY, 8, 3)]  # the `canary:` key
+    assert diags == [] and isvc is not None
+    stable, canary = isvc.components
+    assert stable.canary is None and canary.canary == 0 and canary.kind == "predictor"
+    assert canary.spec["name"] == "v2" and canary.spec["labels"] == {"team": "a", "track": "canary"}
+    assert canary.model["storageUri"] == "gs://a/c" and canary.runtime == "kserve-sklearnserver"
+    assert canary.path == ("spec", "canary", 0, "predictor")
