@@ -26,7 +26,7 @@ LEGACY_FORM = "KSC230"
 NO_IMPLEMENTATION = "KSC231"
 MULTI_NODE = "KSC232"
 DEPLOYMENT_MODE = "KSC233"
-CANARY = "KSC234"           # a canary the webhook refuses (checked in expand/canary.py)
+CANARY = "KSC246"           # a canary the webhook refuses (checked in expand/canary.py)
 
 # The legacy framework blocks of PredictorSpec, in KServe's order (docs/kserve-behaviour.md §3).
 FRAMEWORKS = ("sklearn", "xgboost", "tensorflow", "pytorch", "triton", "onnx", "pmml", "lightgbm",
