@@ -73,6 +73,16 @@ class DeployConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class OtelConfig:
+    """opentelemetryCollector (configmap.go OtelCollectorConfig): read by the KEDA ScaledObject's
+    opentelemetry triggers and the OpenTelemetryCollector (docs/kserve-behaviour.md §6.3)."""
+    scrape_interval: str = ""
+    metric_receiver_endpoint: str = ""
+    metric_scaler_endpoint: str = ""
+    resources: dict = field(default_factory=dict)   # its `resource` as requests / limits
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     source: str                                   # "built-in (KServe v0.20.0)" or "FILE (ConfigMap NS/NAME)"
     storage_initializer: StorageInitializerConfig = StorageInitializerConfig()
@@ -94,6 +104,10 @@ class Config:
     # explainers.art: the ART explainer's image and default version (ExplainersConfig; docs/kserve-behaviour.md §4.4)
     art_image: str = ""
     art_version: str = ""
+    # autoscaler (AutoscalerConfig): the KEDA ScaledObject's stabilization windows when the component has none
+    scale_up_window: str = ""
+    scale_down_window: str = ""
+    otel: OtelConfig = OtelConfig()
     builtin: bool = False
 
 
@@ -118,6 +132,11 @@ BUILTIN = Config(
     storage_spec_secret_name="storage-config",
     art_image="kserve/art-explainer",
     art_version="latest",
+    scale_up_window="0",
+    scale_down_window="300",
+    otel=OtelConfig(scrape_interval="5s", metric_receiver_endpoint="keda-otel-scaler.keda.svc:4317",
+                    metric_scaler_endpoint="keda-otel-scaler.keda.svc:4318",
+                    resources={"limits": {"cpu": "1", "memory": "2Gi"}, "requests": {"cpu": "200m", "memory": "512Mi"}}),
     builtin=True,
 )
 
@@ -230,7 +249,18 @@ def _read(sections: dict, doc: Document) -> Config:
         credentials=credentials if isinstance(credentials, dict) else {},
         art_image=_Section(art, "explainers").str("image"),
         art_version=_Section(art, "explainers").str("defaultImageVersion"),
+        scale_up_window=_Section(sections, "autoscaler").str("scaleUpStabilizationWindowSeconds"),
+        scale_down_window=_Section(sections, "autoscaler").str("scaleDownStabilizationWindowSeconds"),
+        otel=_otel(_Section(sections, "opentelemetryCollector")),
     )
+
+
+def _otel(o: _Section) -> OtelConfig:
+    r = _Section({o.key: o.obj("resource") or {}}, o.key)
+    fields = ("cpuLimit", "memoryLimit", "cpuRequest", "memoryRequest")
+    return OtelConfig(scrape_interval=o.str("scrapeInterval"), metric_receiver_endpoint=o.str("metricReceiverEndpoint"),
+                      metric_scaler_endpoint=o.str("metricScalerEndpoint"),
+                      resources=_resources({name: r.str(name) for name in fields}))
 
 
 def _storage(s: _Section) -> StorageInitializerConfig:

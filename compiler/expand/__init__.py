@@ -1,5 +1,6 @@
 """Expand: one resolved InferenceService -> the objects KServe v0.20's controller creates in Standard
-(raw) mode: per component a Deployment, a Service and (where KServe makes one) an HPA, and per
+(raw) mode: per component a Deployment, a Service, (where KServe makes one) an HPA or a KEDA ScaledObject
+and, for opentelemetry pod metrics, an OpenTelemetryCollector; per
 InferenceService its Ingress, or with Gateway API its HTTPRoutes (docs/kserve-behaviour.md §4.5, §6). Pure:
 data in, objects and Diagnostics out.
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 from compiler.diagnostics import Diagnostic, error, has_errors, notice
 from dataclasses import replace
 
-from compiler.expand import canary, deployment, hpa, httproute, ingress, metadata, pod, service
+from compiler.expand import canary, deployment, hpa, httproute, ingress, keda, metadata, otel, pod, service
 from compiler.expand.context import ExpandContext
 from compiler.model import InferenceService
 from compiler.resolve import Resolution
@@ -85,10 +86,20 @@ def _component(isvc: InferenceService, meta: dict, res: Resolution, ctx: ExpandC
         return [], diags
     objects = [deployment.build(cmeta, result.spec, ext, config),
                service.build(cmeta, result.spec, ext, config)]
-    scaler, scaler_diags = hpa.build(cmeta, replace(comp, spec=ext), isvc)
+    collector = otel.build(cmeta, ext, config)
+    if collector is not None:
+        objects.append(collector)
+        diags.append(otel.otel_notice())
+    scaled = replace(comp, spec=ext)  # a stable predictor's minReplicas less its canaries' (canary.py)
+    if hpa.autoscaler_class(cmeta.annotations) == "keda":
+        scaler, scaler_diags = keda.build(cmeta, scaled, isvc, config)
+    else:
+        scaler, scaler_diags = hpa.build(cmeta, scaled, isvc)
     diags += scaler_diags
     if scaler is not None:
         objects.append(scaler)
+        if scaler["kind"] == keda.KIND:
+            diags.append(keda.keda_notice())
     return objects, diags
 
 

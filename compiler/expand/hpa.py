@@ -8,12 +8,11 @@ so an InferenceService reaching expand has passed them; the min/max rules below 
 from __future__ import annotations
 
 from compiler.constants import AUTOSCALER_CLASS_ANNOTATION, AUTOSCALER_CLASSES
-from compiler.diagnostics import Diagnostic, error, warning
+from compiler.diagnostics import Diagnostic, error
 from compiler.expand.metadata import ComponentMeta
 from compiler.model import Component, InferenceService
 
-# Codes (KSC440-444: autoscaling)
-KEDA_NOT_EMITTED = "KSC440"
+# Codes (KSC440-449: autoscaling; KSC440 retired: keda's ScaledObject is now emitted, compiler/expand/keda.py)
 UNKNOWN_CLASS = "KSC441"
 HPA_TARGET_INVALID = "KSC442"
 
@@ -29,13 +28,8 @@ def autoscaler_class(annotations: dict) -> str:
 
 
 def build(meta: ComponentMeta, comp: Component, isvc: InferenceService) -> tuple[dict | None, list[Diagnostic]]:
-    """An HPA for class hpa; none for external and none; KEDA's ScaledObject is out of scope (warned)."""
+    """An HPA for class hpa; none for external and none (keda: the ScaledObject of compiler/expand/keda.py)."""
     cls = autoscaler_class(meta.annotations)
-    if cls == "keda":
-        return None, [warning(KEDA_NOT_EMITTED, f"{comp.kind} uses autoscalerClass keda: KServe makes a KEDA "
-                              "ScaledObject for it, which kserve-compiler does not emit; no autoscaler is emitted",
-                              **isvc.doc.where(comp.path),
-                              hint="use autoscalerClass hpa, or add the ScaledObject yourself")]
     if cls != "hpa":
         return None, []
     spec = comp.spec

@@ -35,6 +35,8 @@ KSERVE_KINDS = frozenset(kind for _, kind in SCHEMA_FILES)
 # schema checks what we emit; input documents of these kinds pass through unchecked.
 OUTPUT_SCHEMA_FILES = {
     ("gateway.networking.k8s.io/v1", "HTTPRoute"): "httproute.json",
+    ("keda.sh/v1alpha1", "ScaledObject"): "scaledobject.json",
+    ("opentelemetry.io/v1beta1", "OpenTelemetryCollector"): "opentelemetrycollector.json",
 }
 OWN_DEFINITIONS = {  # kubernetes-validate's definitions we replace by ours (Decision 9)
     "io.k8s.apimachinery.pkg.api.resource.Quantity": "quantity",

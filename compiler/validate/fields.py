@@ -141,7 +141,7 @@ def _implementation(doc: Document, model: dict, path: tuple) -> list[Diagnostic]
 
 
 def _scaling(doc: Document, block: dict, path: tuple, cls: str | None) -> list[Diagnostic]:
-    """Autoscaling fields by autoscaler class (docs/kserve-behaviour.md §6.1, §6.3). keda is KSC440's; unknown classes KSC211's."""
+    """Autoscaling fields by autoscaler class (docs/kserve-behaviour.md §6.1, §6.3). keda: expand/keda.py; unknown classes: KSC211."""
     at = dotted_path(path)
     diags: list[Diagnostic] = []
     if cls in ("none", "external"):

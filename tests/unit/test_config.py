@@ -85,3 +85,16 @@ def test_a_rollout_value_the_api_server_rejects_is_warned():
     assert cfg.deploy.max_surge == "1"  # written as KServe writes it; the warning says what happens next
     assert [(d.code, d.severity.value) for d in diags] == [(config.ROLLOUT_NOT_PERCENT, "warning")]
     assert 'maxSurge "1" is not a percentage' in diags[0].message
+
+
+def test_autoscaler_and_opentelemetry_keys_are_read():
+    # configmap.go NewAutoscalerConfig / NewOtelCollectorConfig: strings, as json.Unmarshal wants them
+    cfg, diags = read({"autoscaler": {"scaleUpStabilizationWindowSeconds": "15"},
+                       "opentelemetryCollector": {"scrapeInterval": "10s", "metricScalerEndpoint": "s:4318",
+                                                  "resource": {"cpuLimit": "2", "memoryRequest": "1Gi"}}})
+    assert diags == [] and (cfg.scale_up_window, cfg.scale_down_window) == ("15", "")
+    assert (cfg.otel.scrape_interval, cfg.otel.metric_scaler_endpoint, cfg.otel.metric_receiver_endpoint) == (
+        "10s", "s:4318", "")
+    assert cfg.otel.resources == {"limits": {"cpu": "2"}, "requests": {"memory": "1Gi"}}
+    cfg, diags = read({"autoscaler": {"scaleUpStabilizationWindowSeconds": 15}})
+    assert cfg is None and [d.code for d in diags] == ["KSC011"]

@@ -421,7 +421,7 @@ def test_hpa_min_max(pod, extra, low, high):
     assert (hpa["spec"]["minReplicas"], hpa["spec"]["maxReplicas"]) == (low, high)
 
 
-@pytest.mark.parametrize("cls, diag", [("external", []), ("none", []), ("keda", [("warning", "KSC440")])])
+@pytest.mark.parametrize("cls, diag", [("external", []), ("none", []), ("keda", [("error", "KSC443")])])  # keda: keda.py (no metrics: no trigger)
 def test_hpa_not_made_for_external_none_keda(pod, cls, diag):
     hpa, diags = hpa_of("", pod, meta=f"annotations: {{serving.kserve.io/autoscalerClass: {cls}}}\n")
     assert hpa is None and codes(diags) == diag
