@@ -24,9 +24,9 @@ STORAGE_CONTAINER_KIND = "ClusterStorageContainer"
 # Codes (KSC23x: the InferenceService webhook's defaulting and validation, applied in model building)
 LEGACY_FORM = "KSC230"
 NO_IMPLEMENTATION = "KSC231"
-MULTI_NODE = "KSC232"
 DEPLOYMENT_MODE = "KSC233"
 CANARY = "KSC246"           # a canary the webhook refuses (checked in expand/canary.py)
+MULTI_NODE_WEBHOOK = "KSC247"  # validateMultiNodeVariables (checked in expand/multinode.py; KSC232 is retired)
 
 # The legacy framework blocks of PredictorSpec, in KServe's order (docs/kserve-behaviour.md §3).
 FRAMEWORKS = ("sklearn", "xgboost", "tensorflow", "pytorch", "triton", "onnx", "pmml", "lightgbm",
@@ -222,11 +222,6 @@ def merge_override(base, over):
 
 def _predictor(doc: Document, predictor: dict, path: tuple = ("spec", "predictor")
                ) -> tuple[Component | None, list[Diagnostic]]:
-    if isinstance(predictor.get("workerSpec"), dict):
-        return None, [error(MULTI_NODE, "multi-node InferenceServices (predictor.workerSpec) are not supported",
-                            **doc.where((*path, "workerSpec")),
-                            hint="kserve-compiler never emits a single-node Deployment for a multi-node "
-                                 "model; deploy this one with KServe directly")]
     given = [key for key in ("model", *FRAMEWORKS) if isinstance(predictor.get(key), dict)]
     containers = predictor.get("containers") if isinstance(predictor.get("containers"), list) else []
     # PredictorSpec.GetImplementations counts a container named kserve-container as a custom

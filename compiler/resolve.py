@@ -146,10 +146,10 @@ def _explicit(isvc: InferenceService, component: Component, runtimes: Runtimes) 
         diags.append(warning(MULTI_MODEL_NAMED, f"runtime {name} is a multiModel runtime, meant for ModelMesh; "
                              "KServe uses it anyway for this single model", **where,
                              hint="name a single-model runtime, or drop runtime: to auto-select one"))
-    if runtime.multi_node:
+    if runtime.multi_node and not isinstance(component.spec.get("workerSpec"), dict):
         diags.append(warning(MULTI_NODE_NAMED, f"runtime {name} is a multi-node runtime (workerSpec); KServe uses "
                              "it anyway, as a single-node Deployment without its workers", **where,
-                             hint="kserve-compiler does not emit multi-node workers"))
+                             hint="add predictor.workerSpec (even {}) to get the workers KServe creates for it"))
     return Resolution(isvc, component, runtime, "explicit", passed_over=others, diagnostics=tuple(diags))
 
 

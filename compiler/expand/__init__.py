@@ -14,7 +14,8 @@ from __future__ import annotations
 from compiler.diagnostics import Diagnostic, error, has_errors, notice
 from dataclasses import replace
 
-from compiler.expand import canary, deployment, hpa, httproute, ingress, keda, metadata, otel, pod, service
+from compiler.expand import (canary, deployment, hpa, httproute, ingress, keda, metadata, multinode, otel, pod,
+                             service)
 from compiler.expand.context import ExpandContext
 from compiler.model import InferenceService
 from compiler.resolve import Resolution
@@ -33,7 +34,7 @@ def expand(isvc: InferenceService, resolutions: list[Resolution], ctx: ExpandCon
         return [], [error(ingress.DOMAIN_TEMPLATE, f"failed creating host name: {problem}",
                           **isvc.doc.where(("metadata", "name")),
                           hint=f"ingress.domainTemplate comes from {config.source}")]
-    diags: list[Diagnostic] = canary.check(isvc)
+    diags: list[Diagnostic] = canary.check(isvc) + multinode.check(isvc)
     if has_errors(diags):
         return [], diags
     meta = metadata.isvc_meta(isvc, pod.server_type_labels(resolutions[0]))
@@ -77,6 +78,18 @@ def _component(isvc: InferenceService, meta: dict, res: Resolution, ctx: ExpandC
     name = metadata.component_name(isvc, comp)
     cmeta, meta_diags = metadata.component_meta(isvc, meta, res, result.annotations, config, name=name)
     diags += meta_diags
+    worker = None
+    if comp.kind == "predictor" and comp.canary is None and multinode.enabled(comp.spec):
+        worker_pod, worker_diags = multinode.worker_pod(res, result.spec)   # adds the head's env too
+        diags += worker_diags
+        if worker_pod is None:
+            return None, diags
+        cmeta = multinode.head_meta(cmeta)
+        wmeta = multinode.worker_meta(isvc, meta, res, result.annotations, config, cmeta)
+        diags += multinode.inject_worker_storage(worker_pod, wmeta, ctx, where)
+        if has_errors(diags):
+            return None, diags
+        worker = (wmeta, worker_pod)
     problem = _precheck(isvc, comp, cmeta, config)
     if problem is not None:
         return None, [*diags, problem]
@@ -84,8 +97,9 @@ def _component(isvc: InferenceService, meta: dict, res: Resolution, ctx: ExpandC
         diags.append(notice(STOPPED, f"{comp.kind} {name} is stopped ({STOP_ANNOTATION}: true): KServe creates "
                             "no Deployment, Service or HPA for it", **where))
         return [], diags
-    objects = [deployment.build(cmeta, result.spec, ext, config),
-               service.build(cmeta, result.spec, ext, config)]
+    objects = [deployment.build(cmeta, result.spec, ext, config)]
+    extra = multinode.objects(cmeta, objects[0], *worker, ext, config) if worker else []
+    objects += [*extra[:1], service.build(cmeta, result.spec, ext, config), *extra[1:]]
     collector = otel.build(cmeta, ext, config)
     if collector is not None:
         objects.append(collector)

@@ -286,11 +286,11 @@ def test_model_and_kserve_container_is_two_implementations() -> None:
     assert isvc is None and codes(diags) == ["KSC231"]
 
 
-def test_worker_spec_is_KSC232() -> None:
+def test_worker_spec_is_kept_for_expansion() -> None:
+    """KSC232 is retired: a multi-node predictor is expanded as KServe does (expand/multinode.py)."""
     isvc, diags = build("predictor: {model: {modelFormat: {name: huggingface}}, workerSpec: {tensorParallelSize: 2}}")
-    assert isvc is None
-    assert codes(diags) == ["KSC232"]
-    assert diags[0].severity == Severity.ERROR and diags[0].field == "spec.predictor.workerSpec"
+    assert codes(diags) == []
+    assert isvc is not None and isvc.predictor.spec["workerSpec"] == {"tensorParallelSize": 2}
 
 
 # ---------------------------------------------------------------------------------------------------
