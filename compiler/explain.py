@@ -9,7 +9,9 @@ import difflib
 import json
 
 from compiler import KSERVE_VERSION
+from compiler.constants import AUTOSCALER_CLASS_ANNOTATION
 from compiler.diagnostics import Diagnostic, error
+from compiler.kinds import SOURCE_ANNOTATION
 from compiler.pipeline import Result
 from compiler.resolve import FORMAT, NOT_NAMED, Resolution
 
@@ -87,17 +89,63 @@ def render_text(result: Result, resolutions: list[Resolution]) -> str:
     current = None
     for res in resolutions:
         if res.isvc is not current:
+            if current is not None:
+                lines += _objects_text(result, current)
             current = res.isvc
             line = current.doc.positions.of_value(())[0]
             lines += ["" if lines else None, f"InferenceService {current.namespace}/{current.name} "
                       f"({current.doc.file}:{line})"]
         lines += _component_text(res)
+    if current is not None:
+        lines += _objects_text(result, current)
     lines = [line for line in lines if line is not None]
     if not resolutions:
         lines.append("No InferenceService matched." if result.services else "No InferenceServices in the sources.")
     lines += ["", f"Configuration: {result.config.source}", "", "True of every build:"]
     lines += [f"  - {fact}" for fact in ALWAYS]
     return "\n".join(lines) + "\n"
+
+
+def produced(result: Result, isvc) -> list[dict]:
+    """The objects the build generated from one InferenceService (found by our source annotation), in the
+    order they were made; [] when the build failed, since a failed build emits nothing."""
+    source = f"{isvc.doc.source}#{isvc.doc.index}"
+    return [out.obj for out in result.outputs if out.generated
+            and (out.obj.get("metadata", {}).get("annotations") or {}).get(SOURCE_ANNOTATION) == source]
+
+
+_SCALERS = {"hpa": "HorizontalPodAutoscaler", "keda": "KEDA ScaledObject"}
+
+
+def _objects_text(result: Result, isvc) -> list[str]:
+    objects = produced(result, isvc)
+    if not objects:
+        return ["  objects: none (the build fails: see the errors)" if result.failed() else "  objects: none"]
+    out = [f"  objects ({len(objects)}):"]
+    for obj in objects:
+        component = (obj["metadata"].get("labels") or {}).get("component")
+        out.append(f"    {obj['kind']} {obj['metadata']['name']}" + (f"  [{component}]" if component else ""))
+    out += [f"    why: {reason}" for reason in _why(objects)]
+    return out
+
+
+def _why(objects: list[dict]) -> list[str]:
+    """Why these kinds: the autoscaler class of each component, and the route objects the config asks for."""
+    reasons = []
+    for obj in objects:
+        if obj["kind"] != "Deployment" or obj["metadata"]["name"].endswith("-worker"):
+            continue
+        cls = (obj["metadata"].get("annotations") or {}).get(AUTOSCALER_CLASS_ANNOTATION, "hpa")
+        scaler = _SCALERS.get(cls, "no autoscaler (replicas as written)")
+        reasons.append(f"{obj['metadata']['name']}: autoscalerClass {cls} -> {scaler}")
+    kinds = {obj["kind"] for obj in objects}
+    if "HTTPRoute" in kinds:
+        reasons.append("routes: HTTPRoutes, since the config sets ingress.enableGatewayApi")
+    elif "Ingress" in kinds:
+        reasons.append("routes: an Ingress (the config's ingress; Gateway API is off)")
+    else:
+        reasons.append("routes: none (cluster-local visibility, a cluster-local domain, or disableIngressCreation)")
+    return reasons
 
 
 def _component_text(res: Resolution) -> list[str]:
@@ -165,5 +213,11 @@ def render_json(result: Result, resolutions: list[Resolution]) -> str:
                        for p in r.passed_over],
         "diagnostics": [d.to_dict() for d in r.diagnostics],
     } for r in resolutions]
-    return json.dumps({"configuration": result.config.source, "always": list(ALWAYS), "components": items},
-                      indent=2) + "\n"
+    services = {(r.isvc.namespace, r.isvc.name): r.isvc for r in resolutions}
+    objects = [{"inferenceService": {"namespace": ns, "name": name},
+                "objects": [{"kind": o["kind"], "name": o["metadata"]["name"],
+                             "component": (o["metadata"].get("labels") or {}).get("component")}
+                            for o in produced(result, isvc)]}
+               for (ns, name), isvc in services.items()]
+    return json.dumps({"configuration": result.config.source, "always": list(ALWAYS), "components": items,
+                       "objects": objects}, indent=2) + "\n"

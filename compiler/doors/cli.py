@@ -340,7 +340,7 @@ def explain(**opts):
     fmt = opts.get("fmt") or "text"
     if fmt not in EXPLAIN_FORMATS:  # Decision 5: explain prints its own output, as text or json
         raise UsageError(f"explain --format takes text or json, not {fmt}", code=EXPLAIN_FORMAT)
-    result = pipeline.compile(_settings(opts, expand=False))
+    result = pipeline.compile(_settings(opts))  # expanded too: explain lists the objects each one produced
     chosen = explain_mod.selected(result, tuple(opts["names"]))
     result.diagnostics += explain_mod.unmatched(result, tuple(opts["names"]))
     render = explain_mod.render_json if fmt == "json" else explain_mod.render_text
