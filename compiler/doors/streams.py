@@ -36,7 +36,10 @@ class Interrupted(KeyboardInterrupt):
 def install_signal_handlers() -> None:
     for signum in (signal.SIGTERM, signal.SIGHUP):
         if signal.getsignal(signum) in (signal.SIG_DFL, None):  # keep a handler the embedding program set
-            signal.signal(signum, _raise_interrupted)
+            try:
+                signal.signal(signum, _raise_interrupted)
+            except ValueError:  # not the main thread (an embedding program's worker): leave signals to it
+                return
 
 
 def _raise_interrupted(signum: int, _frame) -> None:
