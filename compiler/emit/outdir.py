@@ -59,7 +59,7 @@ def refuse_sources_inside(out: Path, sources: tuple[str, ...]) -> None:
         if src == "-":
             continue
         where = Path(src).resolve()
-        if where == target or target in where.parents:
+        if where.is_relative_to(target):
             raise UsageError(f"source {src!r} is inside the output folder {str(out)!r}; writing OUT would delete it",
                              hint="write the output to a folder outside the sources, e.g. -o rendered next to them",
                              code=SOURCE_INSIDE_OUT)

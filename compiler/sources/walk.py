@@ -138,7 +138,7 @@ def _walk(root: Path, given: str, excludes: tuple[str, ...], skip_real: set[Path
             if entry.is_symlink() and _is_loop(child):
                 diags.append(_loop(_display(given, child_rel)))
                 continue
-            if entry.is_symlink() and not _inside(child.resolve(), root_real):
+            if entry.is_symlink() and not child.resolve().is_relative_to(root_real):
                 diags.append(error(SYMLINK_ESCAPE, f"symlink leaves the source root {given!r}; not read",
                                    file=_display(given, child_rel),
                                    hint="copy the file into the repo, or name its real location as a source"))
@@ -164,10 +164,6 @@ def _walk(root: Path, given: str, excludes: tuple[str, ...], skip_real: set[Path
 
 def _display(given: str, rel: str) -> str:
     return os.path.normpath(os.path.join(given, rel)) if rel else os.path.normpath(given)
-
-
-def _inside(path: Path, root: Path) -> bool:
-    return path == root or root in path.parents
 
 
 def _excluded(rel: str, name: str, excludes: tuple[str, ...]) -> bool:
