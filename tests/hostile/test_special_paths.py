@@ -68,34 +68,32 @@ def test_out_inside_a_source_stays_allowed(repo):
 # Special files named as sources
 
 
+def _validate_or_fail(source: str, cwd: Path, hang: str) -> subprocess.CompletedProcess:
+    """`validate SOURCE`, failing the test (not hanging it) when the CLI blocks on a special file."""
+    try:
+        proc = run_entry_point("validate", source, cwd=cwd, timeout=20)
+    except subprocess.TimeoutExpired:
+        pytest.fail(hang)
+    _no_crash(proc)
+    return proc
+
+
 def test_a_fifo_named_as_a_source_is_refused_at_once(repo):
     os.mkfifo(repo / "pipe.yaml")
-    try:
-        proc = run_entry_point("validate", "pipe.yaml", cwd=repo, timeout=20)
-    except subprocess.TimeoutExpired:
-        pytest.fail("validate hung reading a FIFO named on the command line")
-    _no_crash(proc)
+    proc = _validate_or_fail("pipe.yaml", repo, "validate hung reading a FIFO named on the command line")
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "source 'pipe.yaml' is not a regular file or folder (a FIFO)" in proc.stderr, proc.stderr
 
 
 def test_a_device_named_as_a_source_is_refused_at_once(repo):
-    try:
-        proc = run_entry_point("validate", "/dev/zero", cwd=repo, timeout=20)
-    except subprocess.TimeoutExpired:
-        pytest.fail("validate read /dev/zero without end")
-    _no_crash(proc)
+    proc = _validate_or_fail("/dev/zero", repo, "validate read /dev/zero without end")
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "source '/dev/zero' is not a regular file or folder (a character device)" in proc.stderr
 
 
 def test_a_fifo_in_a_walked_folder_is_reported_not_read(repo):
     os.mkfifo(repo / "models" / "pipe.yaml")
-    try:
-        proc = run_entry_point("validate", ".", cwd=repo, timeout=20)
-    except subprocess.TimeoutExpired:
-        pytest.fail("validate hung on a FIFO in a walked folder")
-    _no_crash(proc)
+    proc = _validate_or_fail(".", repo, "validate hung on a FIFO in a walked folder")
     assert "models/pipe.yaml: notice KSC114: skipped: not a regular file (a FIFO)" in proc.stdout, proc.stdout
 
 
