@@ -135,9 +135,3 @@ def _silence_stdout() -> None:
         os.close(devnull)
     except (OSError, ValueError, AttributeError):
         pass
-    if isinstance(sys.stdout, _TaggedText):
-        try:
-            sys.stdout = io.TextIOWrapper(io.BufferedWriter(io.FileIO(sys.stdout.fileno(), "w", closefd=False)),
-                                          encoding="utf-8", errors="replace")
-        except (OSError, ValueError):
-            pass
