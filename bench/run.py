@@ -48,7 +48,7 @@ import json, os, sys, time
 from pathlib import Path
 t0 = time.perf_counter()
 from compiler import pipeline
-from compiler.doors import cli
+from compiler.doors import options
 from compiler import settings as settings_mod
 from compiler.emit import layout as emit_layout
 from compiler.emit import outdir
@@ -90,7 +90,7 @@ if not result.failed():
     try:
         saved, sys.stdout = sys.stdout, open(os.devnull, "w")
         try:
-            cli._report(result, {"fmt": "text"}, to_stdout=True)
+            options.report(result, {"fmt": "text"}, to_stdout=True)
         finally:
             sys.stdout.close()
             sys.stdout = saved

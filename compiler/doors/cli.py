@@ -1,5 +1,5 @@
-"""The command line (the only module with click, with argocd.py): options -> Settings -> pipeline.compile()
--> report -> exit code.
+"""The command line: the group and its commands, each options -> Settings -> pipeline.compile() -> report ->
+exit code. options.py holds what the compiling commands share (flags -> Settings, the report, the exit code).
 
 Exit codes (docs/design.md Decision 6): 0 ok (warnings allowed), 1 invalid input, unresolvable runtime or
 `--check` drift, 2 usage or configuration error, 3 internal error (our bug). No traceback reaches a user.
@@ -15,11 +15,11 @@ from pathlib import Path
 import click
 
 from compiler import KSERVE_VERSION, __version__
-from compiler.diagnostics import Diagnostic, Summary, UsageError, sorted_diagnostics
-from compiler.doors import argocd, streams
-from compiler.reporters import REPORTERS, InputObject, ReportContext
+from compiler.diagnostics import UsageError
+from compiler.doors import streams
+from compiler.doors.options import (ISSUES_URL, ExitWith, exit_code, output_format, report, settings_from,
+                                    source_options)
 from compiler.schema.bundle import KSERVE_KUBERNETES_VERSION, kubernetes_versions
-from compiler.settings import BUILTIN_CATALOG, Limits, Settings
 
 # Lazy imports (the only ones), measured with python -X importtime: the pipeline costs ~320 ms to import
 # (jsonschema, referencing, the stages), emit/ ~45 ms (multiprocessing), catalog_view ~60 ms, the Markdown
@@ -27,13 +27,10 @@ from compiler.settings import BUILTIN_CATALOG, Limits, Settings
 # runs, inside its function, marked "# lazy".
 
 # Codes (KSC0xx: command line)
-SIDE_FILE_UNWRITABLE = "KSC004"  # --report / --summary FILE cannot be written
 CHECK_WITHOUT_OUT = "KSC005"     # --check without -o
 NO_CATALOG_OBJECT = "KSC006"     # catalog show: no NAME, or no object of that name
 EXPLAIN_FORMAT = "KSC007"        # explain takes text or json only
 
-ISSUES_URL = "https://github.com/kserve-compiler/kserve-compiler/issues"
-FORMATS = tuple(REPORTERS)  # text, json, github, junit, sarif: the reporters' registry
 EXPLAIN_FORMATS = ("text", "json")
 # How the command line names each setting in an error the core raises about it (UsageError.setting).
 FLAGS = {"config_file": "--config", "catalog": "--catalog", "crds": "--crds",
@@ -43,124 +40,6 @@ EPILOG = """\b
 Exit codes: 0 ok (warnings allowed), 1 invalid input or unresolvable runtime
 (or --check drift), 2 usage or configuration error, 3 internal error (a bug).
 """
-
-
-class ExitWith(Exception):
-    def __init__(self, code: int):
-        self.code = code
-
-
-# ---------------------------------------------------------------------------------------------------
-# Options shared by the commands that compile
-
-
-def _source_options(f):
-    options = [
-        click.argument("sources", nargs=-1, metavar="[SRC]..."),
-        click.option("--config", "config_file", metavar="FILE",
-                     help="An inferenceservice-config ConfigMap (YAML) to use instead of the built-in one "
-                          "or one found in the sources."),
-        click.option("--catalog", default=None, metavar="builtin|none|DIR",
-                     help="Cluster objects every build sees: KServe v0.20.0's built-in runtimes and storage "
-                          "container (builtin, the default), none, or a folder of your own."),
-        click.option("--crds", metavar="DIR", help="Validate KServe objects against your own CRD YAML files "
-                                                   "instead of our KServe v0.20 schemas."),
-        click.option("--kubernetes-version", metavar="X.Y",
-                     help="Kubernetes version whose schemas check the emitted objects (default: newest known)."),
-        click.option("--default-namespace", metavar="NS",
-                     help="Namespace of sources that name none (default: default)."),
-        click.option("--exclude", "excludes", multiple=True, metavar="GLOB",
-                     help="Skip files or folders matching GLOB in a folder walk (repeatable)."),
-        click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
-                     help="Report format (default text; github under GitHub Actions)."),
-        click.option("--strict", is_flag=True, default=None, help="Warnings fail the run (exit 1)."),
-        click.option("--report", "report_file", metavar="FILE", type=click.Path(dir_okay=False),
-                     help="Also write the report, in --format, to FILE."),
-        click.option("--summary", "summary_file", metavar="FILE", type=click.Path(dir_okay=False),
-                     help="Write a Markdown summary (components, runtimes, problems) to FILE, e.g. "
-                          "$GITHUB_STEP_SUMMARY."),
-        click.option("--max-file-bytes", type=click.IntRange(1), default=None, help="Largest source file read (default 64 MiB)."),
-        click.option("--max-depth", type=click.IntRange(1), default=None, help="Deepest YAML nesting accepted (default 100)."),
-        click.option("--max-nodes", type=click.IntRange(1), default=None,
-                     help="Most YAML nodes in one document, aliases expanded (default 1,000,000)."),
-        click.option("--max-documents", type=click.IntRange(1), default=None, help="Most documents in one file (default 100,000)."),
-        click.option("--max-placeholder-bytes", type=click.IntRange(1), default=None,
-                     help="Most bytes a runtime value may expand to when its placeholders are filled "
-                          "(default 262,144)."),
-    ]
-    for option in reversed(options):
-        f = option(f)
-    return f
-
-
-def _settings(opts: dict, **overrides):
-    env = argocd.environment_options(opts)
-    opts["strict"] = bool(env["strict"])  # settled once: _report and _exit_code read it, nothing re-reads the env
-    defaults = Limits()
-    limits = Limits(file_bytes=opts.get("max_file_bytes") or defaults.file_bytes,
-                    depth=opts.get("max_depth") or defaults.depth,
-                    nodes=opts.get("max_nodes") or defaults.nodes,
-                    documents=opts.get("max_documents") or defaults.documents)
-    sources = tuple(opts.get("sources") or (".",))
-    # One byte past the limit is enough to know it is too large: an endless stdin is never read whole.
-    stdin = sys.stdin.buffer.read(limits.file_bytes + 1) if "-" in sources else None
-    return Settings(
-        sources=sources, default_namespace=env["default_namespace"] or "default",
-        catalog=env["catalog"] or BUILTIN_CATALOG, config_file=env["config_file"], crds=opts.get("crds"),
-        kubernetes_version=env["kubernetes_version"], excludes=tuple(opts.get("excludes") or ()),
-        limits=limits, stdin=stdin, storage_injection=env.get("storage_injection") or "pod",
-        allow_empty=bool(env.get("allow_empty")), strict=opts["strict"],
-        max_placeholder_bytes=opts.get("max_placeholder_bytes") or Settings.max_placeholder_bytes,
-        **overrides)
-
-
-def _format(fmt: str | None) -> str:
-    if fmt:
-        return fmt
-    return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
-
-
-def _strict(opts: dict) -> bool:
-    return bool(opts.get("strict"))
-
-
-# ---------------------------------------------------------------------------------------------------
-# Reporting
-
-
-def _report(result, opts: dict, *, to_stdout: bool) -> None:
-    diags = sorted_diagnostics(result.diagnostics)
-    summary = Summary.of(diags)
-    fmt = _format(opts.get("fmt"))
-    context = ReportContext(objects=[InputObject(d.file, d.ref, d.index) for d in result.documents],
-                            strict=_strict(opts), configuration=result.config.source)
-    text = REPORTERS[fmt if to_stdout else "text"](diags, summary, context=context)
-    click.echo(text, nl=False, err=not to_stdout)
-    if opts.get("report_file"):
-        _write_side_file(opts["report_file"], REPORTERS[fmt](diags, summary, context=context))
-    if opts.get("summary_file"):
-        _write_side_file(opts["summary_file"], _summary_markdown(result, diags, summary))
-    click.echo(f"kserve-compiler: {summary.line()}", err=True)
-
-
-def _summary_markdown(result, diags: list[Diagnostic], summary: Summary) -> str:
-    from compiler.reporters.summary import SummaryRow, render_summary  # lazy
-    return render_summary([SummaryRow.from_resolution(r) for r in result.resolutions], diags, summary)
-
-
-def _write_side_file(path: str, text: str) -> None:
-    try:
-        Path(path).write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror}", code=SIDE_FILE_UNWRITABLE) from None
-
-
-def _exit_code(result, opts: dict) -> int:
-    if result.internal_error:
-        click.echo(f"kserve-compiler: this is a bug in kserve-compiler; please report it at {ISSUES_URL} with "
-                   "the input that caused it", err=True)
-        return 3
-    return 1 if result.failed(strict=_strict(opts)) else 0
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -255,7 +134,7 @@ def main():
 
 
 @main.command(epilog=EPILOG)
-@_source_options
+@source_options
 @click.option("--resolve", "do_resolve", is_flag=True, help="Also resolve every component's runtime, as "
               "`build` does (reconcile-time errors become errors).")
 def validate(**opts):
@@ -265,13 +144,13 @@ def validate(**opts):
     rules (names, replicas, autoscaler class, runtimes that share a priority).
     """
     from compiler import pipeline  # lazy
-    result = pipeline.compile(_settings(opts, resolve=opts["do_resolve"], expand=False))
-    _report(result, opts, to_stdout=True)
-    raise ExitWith(_exit_code(result, opts))
+    result = pipeline.compile(settings_from(opts, resolve=opts["do_resolve"], expand=False))
+    report(result, opts, to_stdout=True)
+    raise ExitWith(exit_code(result, opts))
 
 
 @main.command(epilog=EPILOG)
-@_source_options
+@source_options
 @click.option("-o", "--output", "out", metavar="OUT", help="Write an output folder (one object per file, "
               "with kustomization.yaml files) instead of a YAML stream on stdout.")
 @click.option("--check", "check_only", is_flag=True, help="With -o: write nothing; exit 1 with a diff when OUT "
@@ -297,36 +176,36 @@ def build(**opts):
     if out is not None:
         outdir.refuse_sources_inside(out, tuple(opts.get("sources") or (".",)))
     repaired = outdir.repair_leftovers(out) if out is not None and not opts["check_only"] else []
-    settings = _settings(opts, skip=(out,) if out else ())
+    settings = settings_from(opts, skip=(out,) if out else ())
     result = pipeline.compile(settings)
     result.diagnostics += repaired
     if out is None:
-        _report(result, opts, to_stdout=False)
-        code = _exit_code(result, opts)
+        report(result, opts, to_stdout=False)
+        code = exit_code(result, opts)
         if code == 0:
             click.echo(layout.stream(result.outputs), nl=False)
         raise ExitWith(code)
-    code = _exit_code(result, opts)
+    code = exit_code(result, opts)
     files: dict = {}
     if code == 0:
         files, layout_diags = layout.layout(result.outputs, settings.default_namespace)
         result.diagnostics += layout_diags
-        code = _exit_code(result, opts)
+        code = exit_code(result, opts)
     if code == 0 and opts["check_only"]:
         clean, diff, drifted = drift.check_folder(out, files)
         result.diagnostics += drifted
-        _report(result, opts, to_stdout=True)
+        report(result, opts, to_stdout=True)
         if diff:
-            click.echo(diff, nl=False, err=_format(opts.get("fmt")) != "text")
+            click.echo(diff, nl=False, err=output_format(opts.get("fmt")) != "text")
         raise ExitWith(0 if clean else 1)
     if code == 0:
         result.diagnostics += outdir.write_folder(out, files, force=opts["force"])  # OutputError: exit 2
-    _report(result, opts, to_stdout=True)
+    report(result, opts, to_stdout=True)
     raise ExitWith(code)
 
 
 @main.command(epilog=EPILOG)
-@_source_options
+@source_options
 @click.option("--name", "names", multiple=True, metavar="[NS/]NAME",
               help="Explain only this InferenceService (repeatable).")
 def explain(**opts):
@@ -340,13 +219,13 @@ def explain(**opts):
     fmt = opts.get("fmt") or "text"
     if fmt not in EXPLAIN_FORMATS:  # Decision 5: explain prints its own output, as text or json
         raise UsageError(f"explain --format takes text or json, not {fmt}", code=EXPLAIN_FORMAT)
-    result = pipeline.compile(_settings(opts))  # expanded too: explain lists the objects each one produced
+    result = pipeline.compile(settings_from(opts))  # expanded too: explain lists the objects each one produced
     chosen = explain_mod.selected(result, tuple(opts["names"]))
     result.diagnostics += explain_mod.unmatched(result, tuple(opts["names"]))
     render = explain_mod.render_json if fmt == "json" else explain_mod.render_text
     click.echo(render(result, chosen), nl=False)
-    _report(result, {**opts, "fmt": "text"}, to_stdout=False)
-    raise ExitWith(_exit_code(result, opts))
+    report(result, {**opts, "fmt": "text"}, to_stdout=False)
+    raise ExitWith(exit_code(result, opts))
 
 
 @main.command("catalog")
