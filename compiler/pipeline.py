@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Iterator
 
 from compiler import catalog as catalog_mod
-from compiler import check, kinds, model
+from compiler import check, filtering, kinds, model
 from compiler import config as config_mod
 from compiler.apiserver import objects as apiserver
 from compiler.constants import KSERVE_GROUP
@@ -54,9 +54,17 @@ class Result:
     outputs: list[Output] = field(default_factory=list)           # generated and passed through
     config: config_mod.Config = config_mod.BUILTIN
     timings: dict[str, float] = field(default_factory=dict)       # seconds per stage (bench/)
+    filter: filtering.Filter = filtering.Filter()                 # what the user chose not to see
+    silenced: list[filtering.Silenced] = field(default_factory=list)  # per-object annotations
+    files: list[str] = field(default_factory=list)                # every source file read, as the user names it
+
+    def shown(self) -> tuple[list[Diagnostic], int]:
+        """The diagnostics to report (errors always) and how many the filters hid. A door may append
+        diagnostics after compile() (the folder writer's, --check's): they are filtered here too."""
+        return filtering.apply(self.diagnostics, self.filter, self.silenced)
 
     def failed(self, *, strict: bool = False) -> bool:
-        return has_errors(self.diagnostics, strict=strict)
+        return has_errors(self.shown()[0] if strict else self.diagnostics, strict=strict)
 
     @property
     def internal_error(self) -> bool:
@@ -68,7 +76,7 @@ def compile(settings: Settings, documents: list[Document] | None = None) -> Resu
     # Settled first, so every command takes the same versions the same way (validate never checks an
     # emitted object, but must still refuse a version build refuses): "v1.30.2" -> "1.30", None -> newest.
     settings = replace(settings, kubernetes_version=kubernetes_version(settings.kubernetes_version))
-    result = Result()
+    result = Result(filter=settings.filter)
     timings = result.timings
     with timed(timings, "load"):
         docs = documents if documents is not None else _load_sources(settings, result)
@@ -77,6 +85,8 @@ def compile(settings: Settings, documents: list[Document] | None = None) -> Resu
         result.config = _config(settings, docs, result)
         consumed, passthrough = _classify(docs, settings, result)
         result.documents = consumed + passthrough
+        result.silenced, bad = filtering.silenced(result.documents)
+        result.diagnostics += bad
     with timed(timings, "validate"):
         kserve_docs = catalog_docs + consumed
         result.diagnostics += validate_documents.validate(kserve_docs, crds=settings.crds,
@@ -111,6 +121,7 @@ def timed(timings: dict[str, float], stage: str) -> Iterator[None]:
 def _load_sources(settings: Settings, result: Result) -> list[Document]:
     files, diags = collect(list(settings.sources), excludes=settings.excludes, skip=settings.skip)
     result.diagnostics += diags
+    result.files = [f.display for f in files]
     loaded = load(files, limits=settings.limits, stdin=settings.stdin)
     result.diagnostics += loaded.diagnostics
     return loaded.documents

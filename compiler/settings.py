@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from compiler.filtering import Filter
+
 BUILTIN_CATALOG = "builtin"
 
 
@@ -40,6 +42,7 @@ class Settings:
     resolve: bool = True                   # validate without --resolve stops before resolution
     expand: bool = True                    # build: make the objects
     allow_empty: bool = False
-    strict: bool = False                   # warnings fail the run
+    strict: bool = False                   # warnings fail the run (the warnings the filter leaves)
+    filter: Filter = Filter()              # --quiet, --min-severity, --select, --ignore, the project file
     stdin: bytes | None = None             # stdin's bytes when a source is "-" (tests, KRM)
     drop_previous_output: bool = False     # KRM: items we generated last time are regenerated
