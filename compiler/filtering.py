@@ -9,7 +9,7 @@ project file or a functionConfig.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable
 
 from compiler.diagnostics import Diagnostic, ObjectRef, Severity, UsageError, warning
@@ -115,7 +115,7 @@ def annotation_codes(value: object) -> tuple[str, ...] | None:
 
 
 def apply(diags: Iterable[Diagnostic], flt: Filter, silenced: Iterable[Silenced] = ()) -> tuple[list[Diagnostic], int]:
-    """(the diagnostics to show, how many were hidden)."""
+    """(the diagnostics to show, how many were hidden), repeated notices collapsed (see collapse)."""
     silenced = tuple(silenced)
     shown: list[Diagnostic] = []
     hidden = 0
@@ -124,4 +124,27 @@ def apply(diags: Iterable[Diagnostic], flt: Filter, silenced: Iterable[Silenced]
             shown.append(diag)
         else:
             hidden += 1
-    return shown, hidden
+    return collapse(shown), hidden
+
+
+def collapse(diags: list[Diagnostic]) -> list[Diagnostic]:
+    """One notice per cause: notices that say the same thing (code, message, hint) in several places, such as
+    one missing ServiceAccount read by 200 InferenceServices, become the first of them (in report order),
+    saying how many more places there are. Errors and warnings stay one per place: each is to be fixed there."""
+    diags = list(dict.fromkeys(diags))  # the very same diagnostic twice is one place, not two
+    groups: dict[tuple, list[Diagnostic]] = {}
+    for d in diags:
+        if d.severity is Severity.NOTICE:
+            groups.setdefault((d.code, d.message, d.hint), []).append(d)
+    out: list[Diagnostic] = []
+    for d in diags:
+        group = groups.get((d.code, d.message, d.hint)) if d.severity is Severity.NOTICE else None
+        if group is None or len(group) == 1:
+            out.append(d)
+            continue
+        first = min(group, key=Diagnostic.sort_key)
+        if d is first:
+            more = len(group) - 1
+            out.append(replace(d, message=f"{d.message} (and {more} more place{'s' if more != 1 else ''} "
+                                          f"with the same cause)"))
+    return out

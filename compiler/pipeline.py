@@ -57,6 +57,7 @@ class Result:
     filter: filtering.Filter = filtering.Filter()                 # what the user chose not to see
     silenced: list[filtering.Silenced] = field(default_factory=list)  # per-object annotations
     files: list[str] = field(default_factory=list)                # every source file read, as the user names it
+    read: int = 0                                                  # documents parsed from them
 
     def shown(self) -> tuple[list[Diagnostic], int]:
         """The diagnostics to report (errors always) and how many the filters hid. A door may append
@@ -124,6 +125,7 @@ def _load_sources(settings: Settings, result: Result) -> list[Document]:
     result.files = [f.display for f in files]
     loaded = load(files, limits=settings.limits, stdin=settings.stdin)
     result.diagnostics += loaded.diagnostics
+    result.read = len(loaded.documents)
     return loaded.documents
 
 

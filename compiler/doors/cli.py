@@ -180,8 +180,8 @@ def build(**opts):
     result = pipeline.compile(settings)
     result.diagnostics += repaired
     if out is None:
-        report(result, opts, to_stdout=False)
         code = exit_code(result, opts)
+        report(result, opts, to_stdout=False, emitted=len(result.outputs) if code == 0 else 0)
         if code == 0:
             click.echo(layout.stream(result.outputs), nl=False)
         raise ExitWith(code)
@@ -194,13 +194,13 @@ def build(**opts):
     if code == 0 and opts["check_only"]:
         clean, diff, drifted = drift.check_folder(out, files)
         result.diagnostics += drifted
-        report(result, opts, to_stdout=True)
+        report(result, opts, to_stdout=True, emitted=len(result.outputs))
         if diff:
             click.echo(diff, nl=False, err=output_format(opts.get("fmt")) != "text")
         raise ExitWith(0 if clean else 1)
     if code == 0:
         result.diagnostics += outdir.write_folder(out, files, force=opts["force"])  # OutputError: exit 2
-    report(result, opts, to_stdout=True)
+    report(result, opts, to_stdout=True, emitted=len(result.outputs) if code == 0 else 0)
     raise ExitWith(code)
 
 

@@ -20,6 +20,7 @@ from compiler.emit.dump import dump_many
 from compiler.reporters import REPORTERS
 from compiler.settings import Settings
 from compiler.sources.parse import load
+from compiler.sources.project import find as find_project
 from compiler.sources.walk import collect
 
 INTERNAL = pipeline.INTERNAL
@@ -58,8 +59,14 @@ def compile_items(opts: Options, docs: list[Document | None], *, root: str | Non
     if refused:
         run.diagnostics += refused
         return run
+    sources = tuple(under(root, p) for p in opts.paths) or (".",)
+    try:  # the project file's filters, read only inside the root (as paths and config are)
+        project_filter = find_project(sources, root=root or ".").filter()
+    except UsageError as exc:
+        run.diagnostics.append(config_error(exc, config_where, config_section))
+        return run
     settings = Settings(
-        sources=tuple(under(root, p) for p in opts.paths) or (".",), default_namespace=opts.default_namespace,
+        sources=sources, default_namespace=opts.default_namespace, filter=project_filter,
         catalog=opts.catalog, config_file=under(root, opts.config) if opts.config else None,
         kubernetes_version=opts.kubernetes_version, storage_injection=opts.storage_injection,
         allow_empty=allow_empty if opts.allow_empty is None else opts.allow_empty, strict=opts.strict,
@@ -75,7 +82,7 @@ def compile_items(opts: Options, docs: list[Document | None], *, root: str | Non
         run.diagnostics.append(error(INTERNAL, f"internal error: {type(exc).__name__}: {exc}",
                                      hint="this is a bug in kserve-compiler, not in your input; please report it"))
         return run
-    run.diagnostics += result.diagnostics
+    run.diagnostics += result.shown()[0]
     if run.failed:
         return run
     echoed = {id(d.data) for d in items}  # pass-through items are echoed as items, not added again

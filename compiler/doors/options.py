@@ -11,10 +11,13 @@ from pathlib import Path
 
 import click
 
-from compiler.diagnostics import Diagnostic, Summary, UsageError, sorted_diagnostics
+from compiler.diagnostics import Diagnostic, Severity, Summary, UsageError, sorted_diagnostics
 from compiler.doors import argocd
-from compiler.reporters import REPORTERS, InputObject, ReportContext
+from compiler.filtering import SEVERITIES, Filter, parse_codes
+from compiler.reporters import REPORTERS, InputObject, ReportContext, RunCounts, summary_line
 from compiler.settings import BUILTIN_CATALOG, Limits, Settings
+from compiler.sources.project import Project
+from compiler.sources.project import find as find_project
 
 # Codes (KSC0xx: command line)
 SIDE_FILE_UNWRITABLE = "KSC004"  # --report / --summary FILE cannot be written
@@ -50,7 +53,19 @@ def source_options(f):
                      help="Skip files or folders matching GLOB in a folder walk (repeatable)."),
         click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
                      help="Report format (default text; github under GitHub Actions)."),
-        click.option("--strict", is_flag=True, default=None, help="Warnings fail the run (exit 1)."),
+        click.option("--strict", is_flag=True, default=None, help="Warnings fail the run (exit 1): the warnings "
+                     "left after the filters below."),
+        click.option("-q", "--quiet", is_flag=True, default=None,
+                     help="Report errors only (the same as --min-severity error)."),
+        click.option("--min-severity", type=click.Choice(SEVERITIES), default=None,
+                     help="Hide warnings and notices below this severity (errors are never hidden)."),
+        click.option("--select", "select", multiple=True, metavar="CODE[,CODE]",
+                     help="Report only these warning and notice codes, or prefixes such as KSC4 (repeatable)."),
+        click.option("--ignore", "ignore", multiple=True, metavar="CODE[,CODE]",
+                     help="Hide these warning and notice codes, or prefixes (repeatable; adds to the project "
+                          "file's). A hidden warning no longer fails --strict."),
+        click.option("-v", "--verbose", is_flag=True, default=False,
+                     help="List every file read, and every notice (by default notices are grouped by code)."),
         click.option("--report", "report_file", metavar="FILE", type=click.Path(dir_okay=False),
                      help="Also write the report, in --format, to FILE."),
         click.option("--summary", "summary_file", metavar="FILE", type=click.Path(dir_okay=False),
@@ -71,24 +86,41 @@ def source_options(f):
 
 
 def settings_from(opts: dict, **overrides):
+    sources = tuple(opts.get("sources") or (".",))
+    # Under Argo CD nothing above the application's folder is read (integrations: as for its paths).
+    opts["project"] = project = find_project(sources, root="." if os.environ.get("ARGOCD_APP_NAME") else None)
     env = argocd.environment_options(opts)
-    opts["strict"] = bool(env["strict"])  # settled once: report and exit_code read it, nothing re-reads the env
+    for key in ("kubernetes_version", "default_namespace", "catalog", "config_file"):  # flag > env > file
+        if env[key] is None:
+            env[key] = project.get("config" if key == "config_file" else key.replace("_", "-"))
+    opts["strict"] = bool(env["strict"] or project.get("strict"))  # settled once: report and exit_code read it
     defaults = Limits()
     limits = Limits(file_bytes=opts.get("max_file_bytes") or defaults.file_bytes,
                     depth=opts.get("max_depth") or defaults.depth,
                     nodes=opts.get("max_nodes") or defaults.nodes,
                     documents=opts.get("max_documents") or defaults.documents)
-    sources = tuple(opts.get("sources") or (".",))
     # One byte past the limit is enough to know it is too large: an endless stdin is never read whole.
     stdin = sys.stdin.buffer.read(limits.file_bytes + 1) if "-" in sources else None
     return Settings(
         sources=sources, default_namespace=env["default_namespace"] or "default",
-        catalog=env["catalog"] or BUILTIN_CATALOG, config_file=env["config_file"], crds=opts.get("crds"),
-        kubernetes_version=env["kubernetes_version"], excludes=tuple(opts.get("excludes") or ()),
+        catalog=env["catalog"] or BUILTIN_CATALOG, config_file=env["config_file"],
+        crds=opts.get("crds") or project.get("crds"), kubernetes_version=env["kubernetes_version"],
+        excludes=(*project.get("exclude", ()), *(opts.get("excludes") or ())), filter=diagnostic_filter(opts, project),
         limits=limits, stdin=stdin, storage_injection=env.get("storage_injection") or "pod",
         allow_empty=bool(env.get("allow_empty")), strict=opts["strict"],
         max_placeholder_bytes=opts.get("max_placeholder_bytes") or Settings.max_placeholder_bytes,
         **overrides)
+
+
+def diagnostic_filter(opts: dict, project: Project) -> Filter:
+    """Flags win over the project file: --select replaces its select, --ignore adds to its ignore."""
+    quiet = opts.get("quiet") or (opts.get("quiet") is None and project.get("quiet"))
+    floor = "error" if quiet else opts.get("min_severity") or project.get("min-severity") or "notice"
+    select = parse_codes(opts.get("select") or (), where="--select") or \
+        parse_codes(project.get("select", ()), where=f"{project.path}: select")
+    ignore = parse_codes(project.get("ignore", ()), where=f"{project.path}: ignore") + \
+        parse_codes(opts.get("ignore") or (), where="--ignore")
+    return Filter(min_severity=Severity(floor), select=select, ignore=ignore)
 
 
 def output_format(fmt: str | None) -> str:
@@ -105,19 +137,38 @@ def strict(opts: dict) -> bool:
 # Reporting
 
 
-def report(result, opts: dict, *, to_stdout: bool) -> None:
-    diags = sorted_diagnostics(result.diagnostics)
+def report(result, opts: dict, *, to_stdout: bool, emitted: int | None = None) -> None:
+    """The report in --format (stdout, or stderr when stdout carries a payload), the side files, and the
+    summary line on stderr. `emitted`: how many objects the command wrote (None: it writes none)."""
+    shown, hidden = result.shown()
+    diags = sorted_diagnostics(shown)
     summary = Summary.of(diags)
     fmt = output_format(opts.get("fmt"))
+    counts = run_counts(result, emitted, hidden)
     context = ReportContext(objects=[InputObject(d.file, d.ref, d.index) for d in result.documents],
-                            strict=strict(opts), configuration=result.config.source)
+                            strict=strict(opts), configuration=result.config.source, counts=counts,
+                            verbose=bool(opts.get("verbose")))
+    if opts.get("verbose"):
+        for name in result.files:
+            click.echo(f"kserve-compiler: read {name}", err=True)
     text = REPORTERS[fmt if to_stdout else "text"](diags, summary, context=context)
     click.echo(text, nl=False, err=not to_stdout)
     if opts.get("report_file"):
         write_side_file(opts["report_file"], REPORTERS[fmt](diags, summary, context=context))
     if opts.get("summary_file"):
         write_side_file(opts["summary_file"], summary_markdown(result, diags, summary))
-    click.echo(f"kserve-compiler: {summary.line()}", err=True)
+    project = opts.get("project")
+    if project is not None and project.path and opts.get("verbose"):
+        click.echo(f"kserve-compiler: options from {project.path}", err=True)
+    click.echo(f"kserve-compiler: {summary_line(summary, counts)}", err=True)
+
+
+def run_counts(result, emitted: int | None, hidden: int) -> RunCounts:
+    kinds = [d.kind for d in result.documents]
+    return RunCounts(files=len(result.files), documents=result.read,
+                     inference_services=kinds.count("InferenceService"), runtimes=len(result.runtimes),
+                     builtin_runtimes=sum(1 for r in result.runtimes if r.builtin),
+                     objects=emitted, hidden=hidden)
 
 
 def summary_markdown(result, diags: list[Diagnostic], summary: Summary) -> str:

@@ -12,7 +12,7 @@ import base64
 import binascii
 import json
 
-from compiler.diagnostics import Diagnostic, ObjectRef, error, notice, warning
+from compiler.diagnostics import Diagnostic, error, notice, warning
 from compiler.expand.uri import go_json  # one JSON writer for Go's map[string]string
 
 # Codes (KSC43x: storage credentials)
@@ -45,13 +45,14 @@ AZURE_IGNORE_EMPTY = {"AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_SUBSCRIPT
 
 
 def service_account_envs(init: dict, pod_spec: dict, *, namespace: str, service_account: str, annotations: dict,
-                         ctx) -> list[Diagnostic]:
-    """CreateSecretVolumeAndEnv onto the init container (env, mounts) and the pod's volumes."""
+                         ctx, where: dict) -> list[Diagnostic]:
+    """CreateSecretVolumeAndEnv onto the init container (env, mounts) and the pod's volumes. `where` places
+    a notice at the component that reads the ServiceAccount, so each names a file and line."""
     sa_name = service_account or "default"
     sa = _object(ctx.service_accounts, namespace, sa_name)
     cfg = credential_config(ctx.config)
     if sa is None:
-        return [_not_read("ServiceAccount", namespace, sa_name)]
+        return [_not_read("ServiceAccount", namespace, sa_name, where)]
     meta = sa.get("metadata") or {}
     if IRSA in (meta.get("annotations") or {}):
         init.setdefault("env", []).extend(_s3_envs(meta.get("annotations") or {}, None, cfg))
@@ -64,7 +65,7 @@ def service_account_envs(init: dict, pod_spec: dict, *, namespace: str, service_
     for name in names:
         secret = _object(ctx.secrets, namespace, name)
         if secret is None:
-            diags.append(_not_read("Secret", namespace, name))
+            diags.append(_not_read("Secret", namespace, name, where))
         else:
             _mount_secret(secret, name, init, pod_spec, cfg)
     return diags
@@ -250,11 +251,11 @@ def _ref(env: str, secret: str, key: str) -> dict:
     return {"name": env, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
 
 
-def _not_read(kind: str, namespace: str, name: str) -> Diagnostic:
-    """One identical notice per (namespace, object), whichever component asks: the caller dedups."""
+def _not_read(kind: str, namespace: str, name: str, where: dict) -> Diagnostic:
+    """One notice per component that reads the object (the text report groups them by code)."""
     return notice(NOT_INJECTED, f"storage credentials from {kind} {namespace}/{name} are not injected: it is not "
                   "among the sources, so kserve-compiler cannot read what KServe's credential builder would",
-                  object=ObjectRef("v1", kind, name, namespace),
+                  **where,
                   hint=f"add the {kind} to the sources to have its credentials written into the storage-initializer")
 
 

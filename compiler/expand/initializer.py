@@ -46,7 +46,7 @@ def download(pod_spec: dict, uri: str, targets: list, readonly: bool, csc: dict 
     if not spec_form:
         diags += credentials.service_account_envs(
             init, pod_spec, namespace=namespace, service_account=pod_spec.get("serviceAccountName") or "",
-            annotations=annotations, ctx=ctx)
+            annotations=annotations, ctx=ctx, where=where)
     return diags + finish_init_container(pod_spec, init, csc, ctx, namespace, where)
 
 

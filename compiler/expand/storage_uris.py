@@ -93,7 +93,7 @@ def inject_storage_uris(pod_spec: dict, entries: list, *, annotations: dict, ctx
     init = pod_spec["initContainers"][-1]
     diags += credentials.service_account_envs(
         init, pod_spec, namespace=namespace, service_account=pod_spec.get("serviceAccountName") or "",
-        annotations=annotations, ctx=ctx)
+        annotations=annotations, ctx=ctx, where=where)
     return diags + finish_init_container(pod_spec, init, csc, ctx, namespace, where)
 
 

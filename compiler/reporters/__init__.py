@@ -27,6 +27,43 @@ class InputObject:
 
 
 @dataclass(frozen=True, slots=True)
+class RunCounts:
+    """What a run read and made, for the summary line every run prints (kubeconform's -summary)."""
+
+    files: int = 0             # source files read
+    documents: int = 0         # their objects (KServe sources and pass-through)
+    inference_services: int = 0
+    runtimes: int = 0          # ServingRuntimes and ClusterServingRuntimes in scope, the catalog's included
+    builtin_runtimes: int = 0  # of which from the built-in catalog
+    objects: int | None = None  # objects emitted; None when the command emits none (validate, explain)
+    hidden: int = 0            # diagnostics the filters hid (--quiet, --ignore, the project file, annotations)
+
+    def to_dict(self) -> dict:
+        out = {"files": self.files, "documents": self.documents, "inferenceServices": self.inference_services,
+               "runtimes": self.runtimes, "builtinRuntimes": self.builtin_runtimes}
+        if self.objects is not None:
+            out["objects"] = self.objects
+        out["hidden"] = self.hidden
+        return out
+
+
+def summary_line(summary: Summary, counts: RunCounts | None = None) -> str:
+    """`5 files, 7 documents, 3 InferenceServices, 16 runtimes (14 built in) -> 14 objects; 0 errors, 1 warning,
+    2 notices`: what was read, what was made, what was found."""
+    if counts is None:
+        return summary.line()
+
+    def n(count: int, word: str, plural: str | None = None) -> str:
+        return f"{count} {word if count == 1 else plural or word + 's'}"
+    read = (f"{n(counts.files, 'file')}, {n(counts.documents, 'document')}, "
+            f"{n(counts.inference_services, 'InferenceService')}, {n(counts.runtimes, 'runtime')}"
+            + (f" ({counts.builtin_runtimes} built in)" if counts.builtin_runtimes else ""))
+    made = f" -> {n(counts.objects, 'object')}" if counts.objects is not None else ""
+    hidden = f" ({counts.hidden} hidden by filters)" if counts.hidden else ""
+    return f"{read}{made}; {summary.line()}{hidden}"
+
+
+@dataclass(frozen=True, slots=True)
 class ReportContext:
     """What a reporter may know besides the diagnostics; every field is optional."""
 
@@ -37,6 +74,8 @@ class ReportContext:
     information_uri: str | None = None    # SARIF tool.driver.informationUri (the project's home page)
     rule_descriptions: dict[str, str] | None = None  # code -> one-line description (SARIF rules)
     configuration: str | None = None      # which inferenceservice-config was used, and where it came from
+    counts: RunCounts | None = None       # the summary line's counts (json: in "summary")
+    verbose: bool = False                 # text: every notice, not one line per code
 
 
 DEFAULT_CONTEXT = ReportContext()
@@ -58,4 +97,4 @@ REPORTERS: dict[str, Render] = {
     "sarif": _lazy("sarif"),
 }
 
-__all__ = ["REPORTERS", "DEFAULT_CONTEXT", "InputObject", "ReportContext", "Render"]
+__all__ = ["REPORTERS", "DEFAULT_CONTEXT", "InputObject", "ReportContext", "Render", "RunCounts", "summary_line"]

@@ -17,7 +17,8 @@ def render(diags: list[Diagnostic], summary: Summary, *, context: ReportContext 
     context = context or DEFAULT_CONTEXT
     document = {
         "version": context.tool_version,
-        "summary": {"errors": summary.errors, "warnings": summary.warnings, "notices": summary.notices},
+        "summary": {"errors": summary.errors, "warnings": summary.warnings, "notices": summary.notices,
+                    **(context.counts.to_dict() if context.counts else {})},
         "diagnostics": [d.to_dict() for d in sorted_diagnostics(diags)],
     }
     if context.configuration:  # docs/kserve-behaviour.md §0.2: say which configuration a build used

@@ -6,19 +6,45 @@
 
 Parts that are missing are left out (`file: error ...`, `error ...`); stdin is shown as `<stdin>`
 (gcc's spelling). No summary line here: the CLI prints that on stderr (docs/design.md Decision 5).
+
+Notices are grouped by code unless the context is verbose (issue 15: a clean 5,000-model repo printed 1,538
+of them): the first is shown in full, with how many more there are and in how many files. Errors and
+warnings are always shown one by one: each is something to act on.
 """
 
 from __future__ import annotations
 
-from compiler.diagnostics import Diagnostic, Summary, sorted_diagnostics
-from compiler.reporters import ReportContext
+from compiler.diagnostics import Diagnostic, Severity, Summary, sorted_diagnostics
+from compiler.reporters import DEFAULT_CONTEXT, ReportContext
 
 INDENT = "    "
 STDIN = "<stdin>"
 
 
 def render(diags: list[Diagnostic], summary: Summary, *, context: ReportContext | None = None) -> str:
-    return "".join(block(d) for d in sorted_diagnostics(diags))
+    ordered = sorted_diagnostics(diags)
+    if (context or DEFAULT_CONTEXT).verbose:
+        return "".join(block(d) for d in ordered)
+    return "".join(_grouped(ordered))
+
+
+def _grouped(ordered: list[Diagnostic]):
+    """Each error and warning; for each notice code, its first notice and a line counting the rest."""
+    rest: dict[str, list[Diagnostic]] = {}
+    for d in ordered:
+        if d.severity is Severity.NOTICE:
+            rest.setdefault(d.code, []).append(d)
+    for d in ordered:
+        if d.severity is not Severity.NOTICE:
+            yield block(d)
+        elif rest[d.code] and rest[d.code][0] is d:
+            more = rest[d.code][1:]
+            yield block(d)
+            if more:
+                files = len({m.file for m in more if m.file} - {d.file})
+                where = f" (in {files} other file{'s' if files != 1 else ''})" if files else ""
+                yield f"{INDENT}and {len(more)} more {d.code} notice{'s' if len(more) != 1 else ''}{where}; " \
+                      "--verbose lists each\n"
 
 
 def block(d: Diagnostic) -> str:

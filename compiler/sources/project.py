@@ -12,13 +12,15 @@ Keys are the long flags' names: a flag always wins over the file. Paths in it ar
 from __future__ import annotations
 
 import difflib
+import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
-from compiler.diagnostics import UsageError
+from compiler.diagnostics import Severity, UsageError
+from compiler.filtering import Filter, parse_codes
 
 # Codes (KSC0xx: command line and configuration)
 BAD_PROJECT_FILE = "KSC022"  # the project file cannot be read, or holds an unknown key or a bad value
@@ -44,6 +46,12 @@ class Project:
     def get(self, key: str, default=None):
         return self.values.get(key, default)
 
+    def filter(self) -> Filter:
+        """The file's own filter (the KRM function and the kustomize plugin have no flags to add)."""
+        floor = "error" if self.get("quiet") else self.get("min-severity", "notice")
+        return Filter(min_severity=Severity(floor), select=parse_codes(self.get("select", ()), where=f"{self.path}: select"),
+                      ignore=parse_codes(self.get("ignore", ()), where=f"{self.path}: ignore"))
+
 
 NONE = Project()
 
@@ -51,7 +59,7 @@ NONE = Project()
 def find(sources: tuple[str, ...], *, root: str | None = None) -> Project:
     """The project file of `sources` (stdin and sources outside `root` start from the working folder)."""
     starts = {_start(s) for s in sources if s != "-"} or {Path.cwd()}
-    stop = Path(root).resolve() if root is not None else None
+    stop = Path(os.path.abspath(root)) if root is not None else None
     found = {p for p in (_nearest(start, stop) for start in starts) if p is not None}
     if not found:
         return NONE
@@ -108,7 +116,8 @@ def _bad(shown: str, key: str, wanted: str) -> UsageError:
 
 
 def _start(source: str) -> Path:
-    path = Path(source).resolve()
+    # abspath, not resolve(): a symlink loop among the sources is the walk's to report (KSC121), not ours.
+    path = Path(os.path.abspath(source))
     return path if path.is_dir() else path.parent
 
 

@@ -342,7 +342,9 @@ def _layout(tmp_path: Path) -> dict[str, Path]:
                                        "stringData: {password: hunter2}\n")
     (decoy / "more" / "other.yaml").write_text((decoy / "secret.yaml").read_text().replace("stolen", "other"))
     os.symlink("models/iris-sklearn.yaml", src / "inside-link.yaml")  # a symlink inside the root: fine
-    return {"src": src, "decoy": decoy, "cwd": cwd, "config": cfg / "isvc-config.yaml", "parent": tmp_path / "deploy"}
+    (tmp_path / ".kserve-compiler.yaml").write_text("ignore: [KSC430]\n")  # the project file, above the sources
+    return {"src": src, "decoy": decoy, "cwd": cwd, "config": cfg / "isvc-config.yaml", "parent": tmp_path / "deploy",
+            "project": tmp_path / ".kserve-compiler.yaml"}
 
 
 def test_build_reads_only_its_sources_and_writes_only_out(tmp_path):
@@ -353,11 +355,13 @@ def test_build_reads_only_its_sources_and_writes_only_out(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert (out / "models" / "iris-predictor.deployment.yaml").is_file()
     _assert_confined(calls, read_roots=_read_roots(where["src"]),
-                     exact=[str(where["config"]), str(where["parent"]), str(where["cwd"])], out=out)
+                     exact=[str(where["config"]), str(where["parent"]), str(where["cwd"]), str(where["project"])],
+                     out=out)
     assert not [c for c in calls if any(str(where["decoy"]) in p for p in c[1])]
-    # the trace is real: it shows the sources, the config and OUT being opened
+    # the trace is real: it shows the sources, the config, the project file and OUT being opened
     opened = {os.path.realpath(c[3]) for c in calls if c[0].startswith("open") and c[2] >= 0 and c[3]}
-    assert {str(where["src"] / "models" / "iris-sklearn.yaml"), str(where["config"])} <= opened
+    assert {str(where["src"] / "models" / "iris-sklearn.yaml"), str(where["config"]), str(where["project"])} <= opened
+    assert "1 hidden by filters" in proc.stderr  # and the project file was applied
     assert any("iris-predictor.deployment.yaml" in c[4] and "O_CREAT" in c[4] for c in calls)
 
 
@@ -373,7 +377,8 @@ def test_symlinks_out_of_the_sources_are_never_opened(tmp_path):
               and (decoy in c[4] or any(os.path.realpath(p).startswith(decoy) for p in c[1]))]
     assert opened == []
     assert any(c[0].startswith("open") and c[3] and c[3].endswith("iris-sklearn.yaml") for c in calls)  # a real trace
-    _assert_confined(calls, read_roots=_read_roots(where["src"]), exact=[str(where["cwd"])], out=None)
+    _assert_confined(calls, read_roots=_read_roots(where["src"]), exact=[str(where["cwd"]), str(where["project"])],
+                     out=None)
 
 
 # ---------------------------------------------------------------------------------------------------

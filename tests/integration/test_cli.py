@@ -197,7 +197,9 @@ def test_validate_examples_repo():
     _clean(proc)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert " error " not in proc.stdout
-    assert proc.stderr.startswith("kserve-compiler: 0 errors")
+    # The summary line of every run: what was read, and what was found (issue 15, kubeconform's -summary).
+    assert proc.stderr == ("kserve-compiler: 10 files, 10 documents, 6 InferenceServices, 16 runtimes (14 built in); "
+                           "0 errors, 0 warnings, 1 notice\n")
 
 
 def test_validate_resolve_examples_repo():
@@ -213,7 +215,9 @@ def test_build_stream_is_only_yaml_on_stdout():
     docs = list(yaml.safe_load_all(proc.stdout))
     assert docs and all(isinstance(d, dict) and d.get("apiVersion") and d.get("kind") for d in docs)
     assert "KSC" not in proc.stdout and "kserve-compiler:" not in proc.stdout
-    assert proc.stderr.splitlines()[-1].startswith("kserve-compiler: 0 errors")
+    assert proc.stderr.splitlines()[-1] == ("kserve-compiler: 10 files, 10 documents, 6 InferenceServices, 16 runtimes "
+                                            "(14 built in) -> 28 objects; 0 errors, 0 warnings, 2 notices")
+    assert len(docs) == 28
     kinds = {d["kind"] for d in docs}
     assert {"Deployment", "Service"} <= kinds
     assert "InferenceService" not in kinds and "ServingRuntime" not in kinds  # consumed inputs (Decision 1)
@@ -240,7 +244,7 @@ def test_build_out_puts_the_report_on_stdout(tmp_path):
     _clean(proc)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "apiVersion:" not in proc.stdout
-    assert proc.stderr.splitlines()[-1].startswith("kserve-compiler: 0 errors")
+    assert proc.stderr.splitlines()[-1].endswith("-> 28 objects; 0 errors, 0 warnings, 2 notices")
     assert (tmp_path / "out" / "kustomization.yaml").is_file()
     again = run_entry_point("build", str(REPO_SRC), "-o", "out", "--check", cwd=tmp_path)
     assert again.returncode == 0, again.stdout + again.stderr

@@ -340,11 +340,14 @@ def ref(env: str, name: str, key: str) -> dict:
     return {"name": env, "valueFrom": {"secretKeyRef": {"name": name, "key": key}}}
 
 
-def test_notice_is_identical_for_every_component():
-    one = inject(pod(), "s3://b/m")[1]
-    other = inject_storage(pod(), "gs://x/y", component_kind="transformer", annotations={}, ctx=CTX,
-                           namespace="default", where={"file": "other.yaml", "line": 1, "column": 1})[1]
-    assert one == other and one[0].object.kind == "ServiceAccount" and one[0].file is None
+def test_notice_says_the_same_for_every_component_and_names_where_it_was_read():
+    # The same message (so the report collapses them into one notice per ServiceAccount), each at the
+    # component that reads the ServiceAccount (issue 15: KSC430 named no file or line).
+    [one] = inject(pod(), "s3://b/m")[1]
+    [other] = inject_storage(pod(), "gs://x/y", component_kind="transformer", annotations={}, ctx=CTX,
+                             namespace="default", where={"file": "other.yaml", "line": 1, "column": 1})[1]
+    assert one.message == other.message and "ServiceAccount default/default" in one.message
+    assert (one.file, other.file, other.line) == (WHERE.get("file"), "other.yaml", 1)
 
 
 def test_s3_secret_of_the_service_account():
@@ -381,7 +384,7 @@ def test_azure_and_hf_and_missing_secret():
         secret("az", {"AZURE_CLIENT_ID": "c", "AZURE_CLIENT_SECRET": "s"}), secret("hf", {"HF_TOKEN": "t"})])
     spec = pod()
     _, diags = inject(spec, "hf://org/model", ctx=ctx)
-    assert codes(diags) == [SA_NOTICE] and diags[0].object.kind == "Secret" and diags[0].object.name == "gone"
+    assert codes(diags) == [SA_NOTICE] and "Secret default/gone" in diags[0].message and diags[0].file == "isvc.yaml"
     assert spec["initContainers"][0]["env"] == [
         ref("AZURE_TENANT_ID", "az", "AZURE_TENANT_ID"),   # KServe always adds the tenant id
         ref("AZURE_CLIENT_ID", "az", "AZURE_CLIENT_ID"), ref("AZURE_CLIENT_SECRET", "az", "AZURE_CLIENT_SECRET"),
