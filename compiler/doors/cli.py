@@ -39,6 +39,8 @@ FLAGS = {"config_file": "--config", "catalog": "--catalog", "crds": "--crds",
 EPILOG = """\b
 Exit codes: 0 ok (warnings allowed), 1 invalid input or unresolvable runtime
 (or --check drift), 2 usage or configuration error, 3 internal error (a bug).
+Defaults for these options can live in .kserve-compiler.yaml or in pyproject.toml's
+[tool.kserve-compiler], found above the sources; a flag wins over the file.
 """
 
 

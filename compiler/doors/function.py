@@ -6,7 +6,7 @@ functionConfig key that holds it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import IO
 
 from compiler import pipeline
@@ -17,7 +17,7 @@ from compiler.doors.function_config import STDIN, Options, outside_root, under
 from compiler.doors.items import LEGACY_PATH, PATH
 from compiler.emit import Output, layout
 from compiler.emit.dump import dump_many
-from compiler.reporters import REPORTERS
+from compiler.reporters import REPORTERS, RunCounts, summary_line
 from compiler.settings import Settings
 from compiler.sources.parse import load
 from compiler.sources.project import find as find_project
@@ -33,6 +33,7 @@ class Run:
     diagnostics: list[Diagnostic]
     new: list[str] = field(default_factory=list)  # generated objects (and those read from `paths`), dumped
     strict: bool = False
+    counts: RunCounts | None = None  # for the summary line
 
     @property
     def failed(self) -> bool:
@@ -82,13 +83,19 @@ def compile_items(opts: Options, docs: list[Document | None], *, root: str | Non
         run.diagnostics.append(error(INTERNAL, f"internal error: {type(exc).__name__}: {exc}",
                                      hint="this is a bug in kserve-compiler, not in your input; please report it"))
         return run
-    run.diagnostics += result.shown()[0]
+    shown, hidden = result.shown()
+    run.diagnostics += shown
+    kinds = [d.kind for d in result.documents]
+    run.counts = RunCounts(files=None, documents=len(from_disk + items),
+                           inference_services=kinds.count("InferenceService"), runtimes=len(result.runtimes),
+                           builtin_runtimes=sum(1 for r in result.runtimes if r.builtin), objects=0, hidden=hidden)
     if run.failed:
         return run
     echoed = {id(d.data) for d in items}  # pass-through items are echoed as items, not added again
     new = [o for o in result.outputs if id(o.obj) not in echoed]
     run.new, layout_diags = _place(result.outputs, new, settings.default_namespace, annotate=annotate)
     run.diagnostics += layout_diags
+    run.counts = replace(run.counts, objects=len(run.new))
     return run
 
 
@@ -125,7 +132,7 @@ def report(run: Run, stderr: IO[str]) -> None:
     if run.internal_error:
         stderr.write("kserve-compiler: this is a bug in kserve-compiler, not in your input; please report it "
                      "at https://github.com/kserve-compiler/kserve-compiler/issues\n")
-    stderr.write(f"kserve-compiler: {summary.line()}\n")
+    stderr.write(f"kserve-compiler: {summary_line(summary, run.counts)}\n")
 
 
 def exit_code(run: Run) -> int:

@@ -30,7 +30,7 @@ class InputObject:
 class RunCounts:
     """What a run read and made, for the summary line every run prints (kubeconform's -summary)."""
 
-    files: int = 0             # source files read
+    files: int | None = 0      # source files read (None: the run read items, not files: KRM)
     documents: int = 0         # their objects (KServe sources and pass-through)
     inference_services: int = 0
     runtimes: int = 0          # ServingRuntimes and ClusterServingRuntimes in scope, the catalog's included
@@ -39,7 +39,7 @@ class RunCounts:
     hidden: int = 0            # diagnostics the filters hid (--quiet, --ignore, the project file, annotations)
 
     def to_dict(self) -> dict:
-        out = {"files": self.files, "documents": self.documents, "inferenceServices": self.inference_services,
+        out = {**({"files": self.files} if self.files is not None else {}), "documents": self.documents, "inferenceServices": self.inference_services,
                "runtimes": self.runtimes, "builtinRuntimes": self.builtin_runtimes}
         if self.objects is not None:
             out["objects"] = self.objects
@@ -55,7 +55,7 @@ def summary_line(summary: Summary, counts: RunCounts | None = None) -> str:
 
     def n(count: int, word: str, plural: str | None = None) -> str:
         return f"{count} {word if count == 1 else plural or word + 's'}"
-    read = (f"{n(counts.files, 'file')}, {n(counts.documents, 'document')}, "
+    read = (("" if counts.files is None else f"{n(counts.files, 'file')}, ") + f"{n(counts.documents, 'document')}, "
             f"{n(counts.inference_services, 'InferenceService')}, {n(counts.runtimes, 'runtime')}"
             + (f" ({counts.builtin_runtimes} built in)" if counts.builtin_runtimes else ""))
     made = f" -> {n(counts.objects, 'object')}" if counts.objects is not None else ""

@@ -8,8 +8,8 @@ Parts that are missing are left out (`file: error ...`, `error ...`); stdin is s
 (gcc's spelling). No summary line here: the CLI prints that on stderr (docs/design.md Decision 5).
 
 Notices are grouped by code unless the context is verbose (issue 15: a clean 5,000-model repo printed 1,538
-of them): the first is shown in full, with how many more there are and in how many files. Errors and
-warnings are always shown one by one: each is something to act on.
+of them): a code seen more than once is one line, its first notice and how many more there are, in how
+many files. Errors and warnings are always shown in full, one by one: each is something to act on.
 """
 
 from __future__ import annotations
@@ -29,22 +29,23 @@ def render(diags: list[Diagnostic], summary: Summary, *, context: ReportContext 
 
 
 def _grouped(ordered: list[Diagnostic]):
-    """Each error and warning; for each notice code, its first notice and a line counting the rest."""
-    rest: dict[str, list[Diagnostic]] = {}
+    """Each error and warning in full; a notice code seen once in full, one seen more often as one line:
+    its first notice and how many more there are (issue 15: at most one line per repeated notice)."""
+    by_code: dict[str, list[Diagnostic]] = {}
     for d in ordered:
         if d.severity is Severity.NOTICE:
-            rest.setdefault(d.code, []).append(d)
+            by_code.setdefault(d.code, []).append(d)
     for d in ordered:
-        if d.severity is not Severity.NOTICE:
+        group = by_code.get(d.code) if d.severity is Severity.NOTICE else None
+        if group is None or len(group) == 1:
             yield block(d)
-        elif rest[d.code] and rest[d.code][0] is d:
-            more = rest[d.code][1:]
-            yield block(d)
-            if more:
-                files = len({m.file for m in more if m.file} - {d.file})
-                where = f" (in {files} other file{'s' if files != 1 else ''})" if files else ""
-                yield f"{INDENT}and {len(more)} more {d.code} notice{'s' if len(more) != 1 else ''}{where}; " \
-                      "--verbose lists each\n"
+        elif group[0] is d:
+            more = group[1:]
+            files = len({m.file for m in more if m.file} - {d.file})
+            where = f" in {files} other file{'s' if files != 1 else ''}" if files else ""
+            first = (d.message.splitlines() or [""])[0]
+            yield (f"{position(d)}{d.severity.value} {d.code}: {first}{_object(d)} "
+                   f"(+{len(more)} more{where}; --verbose lists each)\n")
 
 
 def block(d: Diagnostic) -> str:

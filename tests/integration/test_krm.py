@@ -344,7 +344,10 @@ def test_entry_point_prints_only_the_resource_list():
     assert done.returncode == 0, done.stderr
     [out] = list(yaml.safe_load_all(done.stdout))
     assert out["kind"] == "ResourceList" and generated(out)
-    assert "kserve-compiler: 0 errors" in done.stderr
+    # The summary line: the items read and what was made from them (issue 15)
+    assert done.stderr.splitlines()[-1].startswith("kserve-compiler: 1 document, 1 InferenceService, 14 runtimes "
+                                                   "(14 built in) -> ")
+    assert done.stderr.rstrip().endswith("; 0 errors, 0 warnings, 1 notice")
 
 
 # ---------------------------------------------------------------------------------------------------
