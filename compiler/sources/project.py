@@ -70,10 +70,17 @@ def find(sources: tuple[str, ...], *, root: str | None = None) -> Project:
     return read(found.pop())
 
 
+MAX_BYTES = 1024 * 1024  # a project file is a few lines; a huge one is a mistake or hostile
+
+
 def read(path: Path) -> Project:
     shown = str(_shown(path))
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
+        if len(raw) > MAX_BYTES:
+            raise UsageError(f"project file {shown} is larger than {MAX_BYTES // 1024} KiB", code=BAD_PROJECT_FILE)
+        text = raw.decode("utf-8")
         if path.name == PYPROJECT:
             table = tomllib.loads(text).get("tool", {}).get(TABLE, {})
         else:

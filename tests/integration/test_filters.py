@@ -186,3 +186,13 @@ def test_krm_reads_the_project_file_of_its_root_only(workspace, run_cli):
     os.chdir(root / "pkg")
     done = run_cli("krm", input=rl)
     assert done.exit_code == 0 and "KSC230" not in done.stderr
+
+
+def test_project_file_that_is_not_a_mapping_or_not_yaml(workspace, run_cli):
+    workspace({".kserve-compiler.yaml": "- ignore\n", "a.yaml": legacy("a")})
+    assert "must be a mapping of option names to values" in run_cli("validate", ".").stderr
+    workspace({".kserve-compiler.yaml": "ignore: [KSC230\n"})
+    done = run_cli("validate", ".")
+    assert done.exit_code == 2 and "error KSC022: cannot read the project file .kserve-compiler.yaml" in done.stderr
+    workspace({".kserve-compiler.yaml": "# " + "x" * (1024 * 1024) + "\n"})
+    assert "is larger than 1024 KiB" in run_cli("validate", ".").stderr
