@@ -113,14 +113,14 @@ def settings_from(opts: dict, **overrides):
 
 
 def diagnostic_filter(opts: dict, project: Project) -> Filter:
-    """Flags win over the project file: --select replaces its select, --ignore adds to its ignore."""
-    quiet = opts.get("quiet") or (opts.get("quiet") is None and project.get("quiet"))
-    floor = "error" if quiet else opts.get("min_severity") or project.get("min-severity") or "notice"
-    select = parse_codes(opts.get("select") or (), where="--select") or \
-        parse_codes(project.get("select", ()), where=f"{project.path}: select")
-    ignore = parse_codes(project.get("ignore", ()), where=f"{project.path}: ignore") + \
-        parse_codes(opts.get("ignore") or (), where="--ignore")
-    return Filter(min_severity=Severity(floor), select=select, ignore=ignore)
+    """The project file's filter with the flags over it: --quiet and --min-severity replace its floor,
+    --select its select, and --ignore adds to its ignore."""
+    base = project.filter()
+    floor = Severity.ERROR if opts.get("quiet") else \
+        Severity(opts["min_severity"]) if opts.get("min_severity") else base.min_severity
+    select = parse_codes(opts.get("select") or (), where="--select") or base.select
+    return Filter(min_severity=floor, select=select,
+                  ignore=base.ignore + parse_codes(opts.get("ignore") or (), where="--ignore"))
 
 
 def output_format(fmt: str | None) -> str:
