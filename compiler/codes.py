@@ -50,13 +50,19 @@ def help_uri(code: str) -> str:
 
 
 def help_text(info: CodeInfo) -> str:
-    """Plain text for SARIF's help.text: the meaning and the fix."""
-    return f"{info.help}\n\nFix: {info.fix}"
+    """Plain text for SARIF's help.text: the meaning, the example and the fix."""
+    parts = [info.help]
+    if info.example:
+        parts.append("Example:\n" + info.example)
+    if info.message:
+        parts.append(info.message)
+    parts.append(f"Fix: {info.fix}")
+    return "\n\n".join(parts)
 
 
-def section(info: CodeInfo, level: str = "##") -> str:
-    """One code's Markdown: the page's section, and SARIF's help.markdown (with a deeper heading)."""
-    lines = [f"{level} {info.code}", ""]
+def section(info: CodeInfo, level: str | None = "##") -> str:
+    """One code's Markdown: the page's section, and (without the heading) SARIF's help.markdown."""
+    lines = [f"{level} {info.code}", ""] if level else []
     status = "retired" if info.retired else info.severity
     fixable = " · `kserve-compiler fix` repairs it" if info.fixable else ""
     lines += [f"**{info.title}** · {status}{fixable}", "", info.help, ""]
