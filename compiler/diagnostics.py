@@ -23,10 +23,18 @@ class ObjectRef:
     kind: str
     name: str | None = None
     namespace: str | None = None
+    generate_name: str | None = None  # metadata.generateName, shown when there is no name
 
     def __str__(self) -> str:
         where = f"{self.namespace}/" if self.namespace else ""
-        return f"{self.kind} {where}{self.name or '<unnamed>'}"
+        return f"{self.kind} {where}{self.display_name}"
+
+    @property
+    def display_name(self) -> str:
+        """The name for messages: never Python's None, and a generateName object recognisable by its prefix."""
+        if self.name:
+            return self.name
+        return f"<generateName {self.generate_name}>" if self.generate_name else "<unnamed>"
 
     def to_dict(self) -> dict:
         out = {"apiVersion": self.api_version, "kind": self.kind}

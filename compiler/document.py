@@ -76,8 +76,18 @@ class Document:
         return value if isinstance(value, str) else None
 
     @property
+    def generate_name(self) -> str | None:
+        value = self.metadata.get("generateName")
+        return value if isinstance(value, str) else None
+
+    @property
     def ref(self) -> ObjectRef:
-        return ObjectRef(self.api_version, self.kind, self.name, self.namespace)
+        return ObjectRef(self.api_version, self.kind, self.name, self.namespace, self.generate_name)
+
+    @property
+    def display_name(self) -> str:
+        """metadata.name for a message: `<generateName iris->` or `<unnamed>` when there is none."""
+        return self.ref.display_name
 
     @property
     def annotations(self) -> dict:

@@ -8,8 +8,9 @@ protocol defaults for triton/vLLM/legacy blocks are set. Pure: data in, data and
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field, replace
+
+import yaml
 
 from compiler.constants import DEPLOYMENT_MODE_ANNOTATION, KSERVE_CONTAINER
 from compiler.diagnostics import Diagnostic, error, notice, warning
@@ -268,11 +269,24 @@ def _legacy_model(key: str, block: dict) -> dict:
 def _legacy_notice(doc: Document, key: str, model: dict) -> Diagnostic:
     # The hint keeps protocolVersion: for triton/onnx/huggingface the legacy block's v2 default does not
     # apply to predictor.model, so dropping it would change the runtime chosen.
-    shown = model
     return notice(LEGACY_FORM, f"predictor.{key} is the legacy form; KServe v0.20 reads it as "
                   f"predictor.model with modelFormat {key} and auto-selects the runtime",
                   **doc.where(("spec", "predictor", key)),
-                  hint="the current form is predictor.model: " + json.dumps(shown, sort_keys=False))
+                  hint="the current form is:\n" + yaml_fragment({"predictor": {"model": model}}))
+
+
+def yaml_fragment(value: dict) -> str:
+    """A fragment to paste in the user's own language: block-style YAML in the key order given, with
+    strings quoted only where YAML needs it (issue 15: a one-line JSON hint read as noise)."""
+    return yaml.dump(value, Dumper=_FragmentDumper, sort_keys=False, default_flow_style=False,
+                     allow_unicode=True, width=1000).rstrip("\n")
+
+
+class _FragmentDumper(yaml.SafeDumper):
+    """Indents a list under its key, as kubectl and most Kubernetes YAML do (`env:\n  - name: A`)."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False):
+        return super().increase_indent(flow, False)
 
 
 def _custom_component(part: dict, kind: str) -> dict:

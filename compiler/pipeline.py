@@ -215,10 +215,22 @@ def _unnamed(doc: Document) -> Diagnostic | None:
     name = meta.get("name") if isinstance(meta, dict) else None
     if isinstance(name, str) and name and name not in (".", "..") and "/" not in name and "%" not in name:
         return None
-    what = "metadata is not a mapping" if not isinstance(meta, dict) else f"metadata.name {name!r} is not a name"
+    hint = "every object needs metadata.name: a non-empty string without '/' or '%'"
+    if not isinstance(meta, dict):
+        what = "metadata is not a mapping"
+    elif name is None and doc.generate_name:
+        # the API server makes a name only on create; apply (and so every GitOps tool) needs one, and our
+        # output files are named after it
+        what, hint = (f"metadata.generateName {doc.generate_name!r} without metadata.name: kubectl apply needs "
+                      "a name", f"give it metadata.name (e.g. {doc.generate_name}1); generateName works only "
+                      "with kubectl create")
+    elif name is None:
+        what = "metadata.name is missing"
+    else:
+        what = f"metadata.name {name!r} is not a name"
     return error(BAD_OBJECT_NAME, f"{doc.kind}: {what}; the API server would refuse this object",
                  **doc.where(("metadata", "name") if isinstance(meta, dict) and "name" in meta else ("metadata",)),
-                 hint="every object needs metadata.name: a non-empty string without '/' or '%'")
+                 hint=hint)
 
 
 def _documents_with_errors(docs: list[Document], diags: list[Diagnostic]) -> list[Document]:

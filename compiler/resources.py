@@ -28,6 +28,11 @@ def data_dir(name: str) -> Traversable:
     return Path(__file__).resolve().parent.parent / name
 
 
+def package_text(name: str) -> str:
+    """A text file that ships inside the package itself (compiler/<name>), e.g. "codes.yaml"."""
+    return importlib.resources.files("compiler").joinpath(name).read_text(encoding="utf-8")
+
+
 def data_files(name: str, suffixes: tuple[str, ...]) -> list[Traversable]:
     """The files of one data folder whose names end in one of `suffixes`, sorted by name."""
     return sorted((entry for entry in data_dir(name).iterdir()

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 import click
 
@@ -69,7 +68,7 @@ def source_options(f):
         click.option("--report", "report_file", metavar="FILE", type=click.Path(dir_okay=False),
                      help="Also write the report, in --format, to FILE."),
         click.option("--summary", "summary_file", metavar="FILE", type=click.Path(dir_okay=False),
-                     help="Write a Markdown summary (components, runtimes, problems) to FILE, e.g. "
+                     help="Append a Markdown summary (components, runtimes, problems) to FILE, as "
                           "$GITHUB_STEP_SUMMARY."),
         click.option("--max-file-bytes", type=click.IntRange(1), default=None, help="Largest source file read (default 64 MiB)."),
         click.option("--max-depth", type=click.IntRange(1), default=None, help="Deepest YAML nesting accepted (default 100)."),
@@ -156,7 +155,7 @@ def report(result, opts: dict, *, to_stdout: bool, emitted: int | None = None) -
     if opts.get("report_file"):
         write_side_file(opts["report_file"], REPORTERS[fmt](diags, summary, context=context))
     if opts.get("summary_file"):
-        write_side_file(opts["summary_file"], summary_markdown(result, diags, summary))
+        write_side_file(opts["summary_file"], summary_markdown(result, diags, summary), append=True)
     project = opts.get("project")
     if project is not None and project.path and opts.get("verbose"):
         click.echo(f"kserve-compiler: options from {project.path}", err=True)
@@ -176,9 +175,14 @@ def summary_markdown(result, diags: list[Diagnostic], summary: Summary) -> str:
     return render_summary([SummaryRow.from_resolution(r) for r in result.resolutions], diags, summary)
 
 
-def write_side_file(path: str, text: str) -> None:
+def write_side_file(path: str, text: str, *, append: bool = False) -> None:
+    """--report replaces FILE; --summary appends to it, as $GITHUB_STEP_SUMMARY expects (each step gets one
+    file, which other commands of the step may already have written), after a blank line."""
     try:
-        Path(path).write_text(text, encoding="utf-8")
+        with open(path, "a" if append else "w", encoding="utf-8") as out:
+            if append and out.tell():
+                out.write("\n")
+            out.write(text)
     except OSError as exc:
         raise UsageError(f"cannot write {path}: {exc.strerror}", code=SIDE_FILE_UNWRITABLE) from None
 

@@ -1,6 +1,7 @@
 """SARIF 2.1.0 for `github/codeql-action/upload-sarif` (docs/design.md, integrations §6).
 
-One run; `tool.driver.rules` holds one entry per code seen (sorted), `results` one per diagnostic that
+One run; `tool.driver.rules` holds one entry per code seen (sorted), with the title, the full help and a
+helpUri into docs/codes.md (all from compiler/codes.yaml); `results` one per diagnostic that
 has a file: ruleId, ruleIndex, level (error | warning | note), message.text (object and hint included)
 and a physicalLocation whose uri is the file as a relative POSIX URI.
 
@@ -15,8 +16,10 @@ Two choices made for GitHub's ingestion rules, which are stricter than the schem
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import quote
 
+from compiler import codes
 from compiler.diagnostics import Diagnostic, Severity, Summary, sorted_diagnostics
 from compiler.reporters import DEFAULT_CONTEXT, ReportContext
 from compiler.reporters.text import position
@@ -25,6 +28,7 @@ SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas
 TOOL = "kserve-compiler"
 
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTICE: "note"}
+LEVEL_OF_SEVERITY = {severity.value: level for severity, level in LEVELS.items()}
 
 # docs/design.md Decision 6: codes are grouped by stage; the fallback description of a code without its own.
 STAGES = {
@@ -68,10 +72,26 @@ def _has_file(d: Diagnostic) -> bool:
 
 
 def _rule(code: str, context: ReportContext) -> dict:
+    """A reportingDescriptor with what code scanning shows beside an alert: the title, the full help
+    (docs/codes.md's section, as text and Markdown) and a link to that section."""
+    info = codes.table().get(code)
     described = (context.rule_descriptions or {}).get(code)
-    stage = STAGES.get(code[3:4]) if code.startswith("KSC") else None
-    text = described or (f"{code}: {stage}" if stage else code)
-    return {"id": code, "shortDescription": {"text": text}}
+    if info is None:  # not a code of ours (a test's, or a future one): the stage is all we can say
+        stage = STAGES.get(code[3:4]) if code.startswith("KSC") else None
+        return {"id": code, "shortDescription": {"text": described or (f"{code}: {stage}" if stage else code)}}
+    rule = {"id": code, "name": _pascal(info.title),
+            "shortDescription": {"text": described or info.title},
+            "fullDescription": {"text": info.help},
+            "help": {"text": codes.help_text(info), "markdown": codes.section(info, level=None)},
+            "helpUri": codes.help_uri(code)}
+    if info.severity in LEVEL_OF_SEVERITY:  # a code reported at one severity only
+        rule["defaultConfiguration"] = {"level": LEVEL_OF_SEVERITY[info.severity]}
+    return rule
+
+
+def _pascal(title: str) -> str:
+    """SARIF's rule name is an identifier-like word ("UnknownField"), distinct from the id."""
+    return "".join(word[:1].upper() + word[1:] for word in re.findall(r"[A-Za-z0-9]+", title))
 
 
 def _result(d: Diagnostic, index: int) -> dict:

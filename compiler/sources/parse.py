@@ -9,13 +9,14 @@ where duplicate keys, alias bombs and absurd nesting are caught.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import yaml
 
 from compiler.diagnostics import Diagnostic, error, notice
 from compiler.document import Document, Positions
 from compiler.settings import Limits
+from compiler.sources.braces import quote_hint
 from compiler.sources.walk import SKIPPED, UNREADABLE, SourceFile
 
 # Codes (KSC1xx: load)
@@ -98,7 +99,8 @@ def parse(raw: bytes, source: SourceFile, *, limits: Limits = Limits(), into: Lo
             try:
                 data = builder.build(node, ())
             except _Problem as problem:
-                out.diagnostics.append(problem.diagnostic)
+                out.diagnostics.append(_with_quote_hint(problem.diagnostic, text)
+                                       if problem.diagnostic.code == BAD_KEY else problem.diagnostic)
                 continue
             _keep(Document(source.display, source.source, index, data, builder.positions, source.named,
                            origin), out)
@@ -150,7 +152,15 @@ def _syntax_error(exc: yaml.YAMLError, text: str, source: SourceFile, index: int
     message = f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
     if hint is None and "\t" in _line(text, line):
         hint = "YAML does not allow tabs for indentation; indent with spaces"
-    return error(SYNTAX, message, file=source.display, line=line, column=column, index=index, hint=hint)
+    found = error(SYNTAX, message, file=source.display, line=line, column=column, index=index, hint=hint)
+    return found if hint is not None else _with_quote_hint(found, text)
+
+
+def _with_quote_hint(d: Diagnostic, text: str) -> Diagnostic:
+    """An unquoted `{...}` or `{{ }}` on the line the parser stopped at: point at the value and say to
+    quote it (compiler/sources/braces.py), instead of libyaml's words alone."""
+    found = quote_hint(_line(text, d.line))
+    return replace(d, column=found.column, hint=found.hint) if found is not None else d
 
 
 def _char_at(text: str, line: int, column: int) -> str:

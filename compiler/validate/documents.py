@@ -24,6 +24,7 @@ from compiler.schema import kserve as kserve_schema
 from compiler.schema.crd import load_crds_cached
 from compiler.validate import fields, isvc, runtime
 from compiler.validate.metadata import metadata_rules
+from compiler.validate.removed import removed_hint
 
 # Codes (KSC20x: schema)
 UNKNOWN_FIELD = "KSC201"
@@ -181,6 +182,9 @@ def _matches(pattern: str, key: str) -> bool:
 
 
 def _did_you_mean(key: str, allowed: set[str], path: tuple) -> str | None:
+    removed = removed_hint(path, key)  # a field of an older KServe: say so, not a look-alike's name
+    if removed is not None:
+        return removed
     folded = {name.lower(): name for name in allowed}
     if key.lower() in folded:
         return f'did you mean "{folded[key.lower()]}"? Field names are case-sensitive'
@@ -201,7 +205,11 @@ def _missing(doc: Document, err: ValidationError, path: tuple) -> Iterator[Diagn
         if name not in err.instance:
             where = {**doc.where(path), "field": dotted_path((*path, name))}
             at = f"{dotted_path(path)}: " if path else ""
-            yield error(MISSING_FIELD, f'{at}required field "{name}" is missing', **where)
+            hint = None
+            if path == ("metadata",) and name == "name" and doc.generate_name:
+                hint = (f"metadata.generateName ({doc.generate_name}) works only with kubectl create: apply, and "
+                        "so every GitOps tool, needs metadata.name")
+            yield error(MISSING_FIELD, f'{at}required field "{name}" is missing', **where, hint=hint)
 
 
 def _wrong_type(doc: Document, path: tuple, value: Any, expected: str | list) -> Diagnostic:

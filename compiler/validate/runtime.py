@@ -35,7 +35,7 @@ def runtime_rules(doc: Document) -> list[Diagnostic]:
 
 def _worker_spec(doc: Document, spec: dict, worker: dict) -> list[Diagnostic]:
     """validateMultiNodeSpec (the GPU resource-type check is not reproduced)."""
-    what = f"the {doc.kind} {doc.name} is invalid: "
+    what = f"the {doc.kind} {doc.display_name} is invalid: "
     path = ("spec", "workerSpec")
     if len(worker.get("containers") or ()) > 1:
         return [error(WORKER_SPEC, what + "setting multiple containers in workerSpec is not allowed",
@@ -114,7 +114,7 @@ def _priorities_differ(doc: Document) -> list[Diagnostic]:
             scope = "clusterservingruntime" if doc.kind == "ClusterServingRuntime" else "servingruntime"
             where = doc.where(("spec", "supportedModelFormats", i, "priority"), key=False)
             return [error(DIFFERENT_PRIORITIES, f"different priorities assigned for the model format {name} under "
-                          f"the {scope} {doc.name}", **where,
+                          f"the {scope} {doc.display_name}", **where,
                           hint="give every autoSelect entry of one format the same priority")]
     return []
 

@@ -21,7 +21,7 @@ def blocked_env(doc: Document, containers: Iterable[tuple[tuple, dict]]) -> list
         for i, env in enumerate(container.get("env") or ()):
             if env.get("name") in BLOCKED_ENV_VARS:
                 where = doc.where((*path, "env", i, "name"), key=False)
-                diags.append(error(BLOCKED_ENV, f'the {doc.kind} "{doc.name}" is invalid: setting {env["name"]} in '
+                diags.append(error(BLOCKED_ENV, f'the {doc.kind} "{doc.display_name}" is invalid: setting {env["name"]} in '
                                    f'container "{container.get("name", "")}" is not allowed for security reasons',
                                    **where, hint="KServe v0.20 refuses it (validation.DefaultBlockedEnvVars)"))
     return diags

@@ -11,10 +11,10 @@ Where the spec is silent the expectation is KServe v0.20.0's source (kserve/kser
 from __future__ import annotations
 
 import copy
-import json
 import textwrap
 
 import pytest
+import yaml
 
 from compiler import model
 from compiler.diagnostics import Severity
@@ -92,7 +92,9 @@ def test_legacy_block_maps_to_model_format(key: str) -> None:
     assert f"predictor.{key}" in notice.message
     assert notice.field == f"spec.predictor.{key}"
     assert notice.line == 9  # the key line of the block
-    assert "predictor.model" in notice.hint
+    # the hint is the current form as a block-style YAML fragment, ready to paste (issue 15), not JSON
+    assert notice.hint.startswith(f"the current form is:\npredictor:\n  model:\n    modelFormat:\n      name: {key}\n")
+    assert "  env:\n      - name: A\n        value: b\n" in notice.hint and "{" not in notice.hint
     # the modelFormat annotation names the framework
     assert isvc.annotations["modelFormat"] == key
 
@@ -119,8 +121,9 @@ def test_legacy_protocol_set_is_kept(key: str, protocol: str) -> None:
 def test_legacy_hint_is_the_equivalent_model_form() -> None:
     _, diags = build("predictor:\n  sklearn: {storageUri: gs://b/m, runtimeVersion: '1.2'}")
     hint = diags[0].hint
-    shown = json.loads(hint.split("predictor.model: ", 1)[1])
-    assert shown == {"modelFormat": {"name": "sklearn"}, "storageUri": "gs://b/m", "runtimeVersion": "1.2"}
+    shown = yaml.safe_load(hint.split("the current form is:\n", 1)[1])  # pasted, it reads back the same
+    assert shown == {"predictor": {"model": {"modelFormat": {"name": "sklearn"}, "storageUri": "gs://b/m",
+                                             "runtimeVersion": "1.2"}}}
 
 
 @pytest.mark.parametrize("block, protocol", [
@@ -130,7 +133,7 @@ def test_legacy_hint_is_the_equivalent_model_form() -> None:
 ])
 def test_legacy_hint_keeps_the_protocol_the_model_form_needs(block: str, protocol: str) -> None:
     _, diags = build("predictor:\n  " + block)
-    shown = json.loads(diags[0].hint.split("predictor.model: ", 1)[1])
+    shown = yaml.safe_load(diags[0].hint.split("the current form is:\n", 1)[1])["predictor"]["model"]
     assert shown.get("protocolVersion") == protocol
 
 

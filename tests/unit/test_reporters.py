@@ -172,16 +172,17 @@ def test_json_field_order_and_empty():
 # ---------------------------------------------------------------- github
 
 def test_github_annotations_exact():
+    # errors first, then warnings, then notices: GitHub drops what is past its cap, in print order
     assert REPORTERS["github"](DIAGS, SUMMARY).splitlines() == [
         "::error title=KSC002::--config: cannot read inferenceservice-config.yaml"
         "%0Ahint: pass an existing file, or leave --config out to use KServe's defaults",
-        "::notice file=docs/notes.yaml,title=KSC102::not a Kubernetes object (no apiVersion/kind); skipped",
         '::error file=models/iris.yaml,line=8,col=7,title=KSC201::unknown field "runtme"'
         ' [InferenceService default/iris]%0Ahint: did you mean "runtime"?',
         "::error file=models/iris.yaml,line=12,col=9,title=KSC301::no runtime found to support predictor with"
         " model type: {sklearn 0} [InferenceService default/wine]",
         "::warning file=runtimes/sklearn.yaml,line=3,col=3,title=KSC302::ServingRuntime kserve-sklearnserver"
         " overrides the built-in runtime of that name [ServingRuntime default/kserve-sklearnserver]",
+        "::notice file=docs/notes.yaml,title=KSC102::not a Kubernetes object (no apiVersion/kind); skipped",
         "::notice title=kserve-compiler::3 errors, 1 warning, 1 notice",
     ]
 
@@ -213,10 +214,23 @@ def test_github_stdin_has_no_file_and_empty_run_prints_nothing():
     assert REPORTERS["github"]([], Summary()) == ""
 
 
-def test_github_summary_says_when_annotations_are_hidden():
-    diags = [error("KSC201", f"problem {i}", file="a.yaml", line=i + 1) for i in range(11)]
-    last = REPORTERS["github"](diags, Summary.of(diags)).splitlines()[-1]
-    assert last.startswith("::notice title=kserve-compiler::11 errors, 0 warnings, 0 notices (GitHub shows at most 10")
+def test_github_stays_within_the_per_step_limits_most_important_first():
+    diags = ([notice("KSC230", f"legacy {i}", file="n.yaml", line=i + 1) for i in range(15)]
+             + [warning("KSC242", f"unused {i}", file="w.yaml", line=i + 1) for i in range(12)]
+             + [error("KSC201", f"problem {i}", file="a.yaml", line=i + 1) for i in range(11)])
+    lines = REPORTERS["github"](diags, Summary.of(diags)).splitlines()
+    kinds = [line.split(" ", 1)[0] for line in lines]
+    assert kinds == ["::error"] * 10 + ["::warning"] * 10 + ["::notice"] * 10  # 9 notices and the final line
+    assert "problem 0" in lines[0] and "problem 9" in lines[9]  # in file order within a kind
+    assert lines[-1] == ("::notice title=kserve-compiler::11 errors, 12 warnings, 15 notices; 9 not shown as"
+                         " annotations (GitHub shows at most 10 of each kind per step): run kserve-compiler with"
+                         " --format text, or --format json, to see them all")
+
+
+def test_github_final_line_is_only_the_counts_when_everything_fits():
+    diags = [error("KSC201", f"problem {i}", file="a.yaml", line=i + 1) for i in range(10)]
+    assert REPORTERS["github"](diags, Summary.of(diags)).splitlines()[-1] == (
+        "::notice title=kserve-compiler::10 errors, 0 warnings, 0 notices")
 
 
 # ---------------------------------------------------------------- junit
@@ -340,8 +354,8 @@ def test_sarif_rules_results_and_levels(sarif_validator):
     assert (driver["name"], driver["version"], driver["informationUri"]) == (
         "kserve-compiler", "9.8.7", "https://example.org/ksc")
     assert [r["id"] for r in driver["rules"]] == ["KSC002", "KSC102", "KSC201", "KSC301", "KSC302"]
-    assert driver["rules"][2]["shortDescription"] == {"text": "Unknown field"}
-    assert driver["rules"][3]["shortDescription"] == {"text": "KSC301: runtime resolution"}
+    assert driver["rules"][2]["shortDescription"] == {"text": "Unknown field"}  # the context's override
+    assert driver["rules"][3]["shortDescription"] == {"text": "Named runtime not found"}
     results = run["results"]
     assert [(r["ruleId"], r["level"]) for r in results] == [
         ("KSC102", "note"), ("KSC201", "error"), ("KSC301", "error"), ("KSC302", "warning")]
@@ -373,6 +387,30 @@ def test_sarif_diagnostics_without_a_file_become_notifications(sarif_validator):
         "message": {"text": "<stdin>:3:1: document is empty"}}]
     clean = _sarif([UNKNOWN_FIELD])["runs"][0]["invocations"]
     assert clean == [{"executionSuccessful": True}]
+
+
+def test_sarif_rules_carry_the_help_of_docs_codes_md(sarif_validator):
+    """Code scanning shows a rule's help beside each alert and links its helpUri: both come from the one
+    table docs/codes.md is generated from."""
+    rules = {r["id"]: r for r in _sarif(DIAGS, validator=sarif_validator)["runs"][0]["tool"]["driver"]["rules"]}
+    unknown = rules["KSC201"]
+    assert unknown["name"] == "UnknownField"
+    assert unknown["shortDescription"] == {"text": "Unknown field"}
+    assert unknown["fullDescription"]["text"].startswith("A field that KServe v0.20's CRD")
+    assert unknown["helpUri"] == "https://github.com/kserve-compiler/kserve-compiler/blob/main/docs/codes.md#ksc201"
+    assert unknown["help"]["text"].endswith("Fix: Correct the spelling (field names are case-sensitive), move the "
+                                            "field where it belongs, or migrate a removed field as the hint says.")
+    assert 'runtme: kserve-sklearnserver' in unknown["help"]["text"]  # the example
+    assert unknown["help"]["markdown"].startswith("**Unknown field** · error")
+    assert "```yaml\n" in unknown["help"]["markdown"]
+    assert unknown["defaultConfiguration"] == {"level": "error"}
+    assert all(r["helpUri"].endswith("#" + code.lower()) and r["help"]["text"] for code, r in rules.items())
+
+
+def test_sarif_rule_of_an_unknown_code_falls_back_to_its_stage(sarif_validator):
+    d = error("KSC399", "from a future stage", file="a.yaml", line=1)
+    [rule] = _sarif([d], validator=sarif_validator)["runs"][0]["tool"]["driver"]["rules"]
+    assert rule == {"id": "KSC399", "shortDescription": {"text": "KSC399: runtime resolution"}}
 
 
 @pytest.mark.parametrize("file, uri", [
