@@ -39,6 +39,17 @@ class Cause:
     rule: str | None = None            # ... and the rule that decided
     undecidable: bool = False
 
+    @property
+    def short(self) -> str:
+        """A few words for a headline or a collapsed section's title."""
+        if self.kind == RESELECTED:
+            return f"{self.before} → {self.after}" + (" (not decidable from git)" if self.undecidable else "")
+        return _SHORT.get(self.kind, self.kind)
+
+
+_SHORT = {RUNTIME: "runtime edited", CATALOG: "catalog changed", CONFIG: "config changed",
+          SERVICE: "InferenceService edited", SERVICE_ADDED: "new", SERVICE_REMOVED: "removed", OTHER: "other"}
+
 
 @dataclass
 class ComponentDiff:
@@ -113,6 +124,16 @@ def report(base: Snapshot, head: Snapshot, *, base_label: str, head_label: str) 
 class _Context:
     """What every InferenceService's causes share: the runtimes and the configuration that changed."""
 
+    def config_place(self) -> Place | None:
+        """The line of the first changed key in HEAD's inferenceservice-config (BASE's if HEAD has none)."""
+        snap = self.head if self.head.config_place is not None else self.base
+        if snap.config_place is None:
+            return None
+        key = self.config_keys[0].split("_")
+        data_key = key[0] + "".join(w.capitalize() for w in key[1:])  # storage_initializer -> storageInitializer
+        line = snap.config_positions.of_key(("data", data_key))[0] if snap.config_positions else None
+        return Place(snap.config_place.file, line or snap.config_place.line)
+
     def __init__(self, base: Snapshot, head: Snapshot):
         self.base, self.head = base, head
         self.config_keys = sorted(k for k in base.config.keys() | head.config.keys()
@@ -136,7 +157,7 @@ def _service(key: tuple, changes: list[ObjectChange], ctx: _Context) -> ServiceD
         first = fields[0].path if fields else ""
         out.causes.append(Cause(SERVICE, "the InferenceService changed: " + ", ".join(f.path for f in fields[:6])
                                 + (f" and {len(fields) - 6} more" if len(fields) > 6 else ""),
-                                Place(h.place.file, h.line_of(_path(first)))))
+                                Place(h.place.file, h.line_of(_path(first, h.data)))))
     groups: dict[str, list[ObjectChange]] = {}
     for change in changes:
         groups.setdefault(change.owner[2] or "routes", []).append(change)
@@ -164,16 +185,26 @@ def _component_order(label: str) -> tuple:
     return (order.get(label.split(" ")[0], 3), label)
 
 
-def _path(dotted: str) -> tuple:
-    """A field path as Positions keys it ("spec.predictor.model.runtime" -> ("spec", "predictor", ...));
-    named list items ("containers[x]") stop the path at the list, which is where the annotation goes."""
-    out = []
+def _path(dotted: str, data=None) -> tuple:
+    """A field path as Positions keys it: "spec.formats[0].priority" -> ("spec", "formats", 0, "priority").
+    A named list item ("containers[x]") becomes its index in `data` (the document), or ends the path there."""
+    out: list = []
+    node = data
     for part in dotted.split("."):
-        name, bracket, _ = part.partition("[")
-        out.append(name)
+        name, bracket, rest = part.partition("[")
+        if name:
+            out.append(name)
+            node = node.get(name) if isinstance(node, dict) else None
         if bracket:
-            break
-    return tuple(p for p in out if p)
+            key = rest.rstrip("]")
+            index = int(key) if key.isdigit() else next(
+                (i for i, item in enumerate(node if isinstance(node, list) else [])
+                 if isinstance(item, dict) and item.get("name") == key), None)
+            if index is None:
+                break
+            out.append(index)
+            node = node[index] if isinstance(node, list) and index < len(node) else None
+    return tuple(out)
 
 
 def _component_causes(label: str, cb: Choice | None, ch: Choice | None, ctx: _Context, objects: bool) -> list[Cause]:
@@ -188,11 +219,11 @@ def _component_causes(label: str, cb: Choice | None, ch: Choice | None, ctx: _Co
             causes.append(Cause(CATALOG, f"the catalog's {rt.kind} {ch.runtime} changed: {what}", rt.place))
         else:
             causes.append(Cause(RUNTIME, f"its runtime {ch.runtime} changed: {what}",
-                                Place(rt.place.file, rt.line_of(("spec", *_path(fields[0].path)) if fields else ()))))
+                                Place(rt.place.file, rt.line_of(_path("spec." + fields[0].path, {"spec": rt.spec}) if fields else ()))))
     if cb is not None and ch is not None and cb.protocol != ch.protocol and cb.runtime == ch.runtime:
         causes.append(Cause(RUNTIME, f"protocol {cb.protocol} -> {ch.protocol}"))
     if ctx.config_keys and objects:
-        place = ctx.head.config_place or ctx.base.config_place
+        place = ctx.config_place()
         causes.append(Cause(CONFIG, "the inferenceservice-config changed: " + ", ".join(ctx.config_keys), place))
     return causes
 
@@ -208,20 +239,25 @@ def _reselected(cb: Choice, ch: Choice, ctx: _Context) -> Cause:
 
 
 def _rule(x: str, y: str, cb: Choice, ch: Choice, ctx: _Context) -> tuple[str, str]:
-    """The rule that moved the component from x to y, and resolve's own words for it."""
-    if cb.how == "explicit" or ch.how == "explicit":
-        return "the InferenceService names its runtime", ""
+    """The rule that moved the component from x to y, and resolve's own words for it: why BASE passed over y,
+    and why HEAD passes over x."""
     lost = ch.passed_over.get(x)        # why HEAD passed over the old runtime
     gained = cb.passed_over.get(y)      # why BASE passed over the new one
+    words = "; ".join(w for w in (f"before, {y}: {gained[0]}: {gained[1]}" if gained else "",
+                                  f"now, {x}: {lost[0]}: {lost[1]}" if lost else "") if w)
+    if cb.how == "explicit" or ch.how == "explicit":
+        return "the InferenceService names its runtime", ""
     if x not in ctx.head.runtimes:
-        return f"{x} was removed", ""
+        return f"{x} was removed", words
+    if ch.tie:
+        return f"{y} ties with {x}" + (" (a new runtime)" if y not in ctx.base.runtimes else ""), words
     if y not in ctx.base.runtimes:
-        return f"a new runtime {y} ranks above {x}", lost[1] if lost else ""
+        return f"a new runtime {y} ranks above {x}", words
     if lost and lost[0] in _LOST:
-        return _LOST[lost[0]].format(x=x, y=y), lost[1]
+        return _LOST[lost[0]].format(x=x, y=y), words
     if gained and gained[0] in _GAINED:
-        return _GAINED[gained[0]].format(x=x, y=y), lost[1] if lost else gained[1]
-    return "resolution changed", lost[1] if lost else ""
+        return _GAINED[gained[0]].format(x=x, y=y), words
+    return "the resolution changed", words
 
 
 def _rule_place(x: str, y: str, ctx: _Context) -> Place | None:
@@ -234,5 +270,5 @@ def _rule_place(x: str, y: str, ctx: _Context) -> Place | None:
             return rt.place
         fields = ctx.runtime_fields.get(name)
         if fields:
-            return Place(rt.place.file, rt.line_of(("spec", *_path(fields[0].path))))
+            return Place(rt.place.file, rt.line_of(_path("spec." + fields[0].path, {"spec": rt.spec})))
     return None

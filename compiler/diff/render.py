@@ -29,7 +29,8 @@ def render_text(report: Report) -> str:
     lines = [f"kserve-compiler diff {report.base} -> {report.head}: {report.headline()}"]
     if report.empty:
         return lines[0] + "\n"
-    lines.append(f"  {len(report.services)} InferenceServices; {report.counts_text()}")
+    n = len(report.services)
+    lines.append(f"  {n} InferenceService{'' if n == 1 else 's'}; {report.counts_text()}")
     for (before, after), n in _reroutes(report):
         lines.append(f"  re-routes {n} InferenceService{'s' if n != 1 else ''} from {before} to {after}")
     for service in report.services[:TEXT_SERVICES]:

@@ -10,7 +10,6 @@ import dataclasses
 import os
 from dataclasses import dataclass, field
 
-from compiler.config import is_config
 from compiler.diagnostics import Diagnostic
 from compiler.kinds import SOURCE_ANNOTATION, group_of
 from compiler.resolve import TIE
@@ -68,6 +67,7 @@ class Snapshot:
     runtimes: dict = field(default_factory=dict)   # runtime name (ns/name when namespaced) -> RuntimeSide
     config: dict = field(default_factory=dict)     # the effective configuration, by Config field
     config_place: Place | None = None              # the inferenceservice-config read, when one was
+    config_positions: object = None                # ... and where its keys are
 
     @property
     def failed(self) -> bool:
@@ -124,9 +124,10 @@ def take(result, *, exit_code: int, prefix: str = "", diagnostics: list[Diagnost
                 snap.owners[key] = (*owner, (meta.get("labels") or {}).get("component"))
     snap.config = {f.name: getattr(result.config, f.name) for f in dataclasses.fields(result.config)
                    if f.name not in ("source", "builtin")}
-    config_doc = next((d for d in result.documents if is_config(d)), None)
+    config_doc = result.config_document
     if config_doc is not None:
         snap.config_place = Place(where(config_doc.file), config_doc.positions.of_value(())[0])
+        snap.config_positions = config_doc.positions
     return snap
 
 

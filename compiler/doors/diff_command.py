@@ -148,6 +148,7 @@ def _compile_side(job) -> Compiled:
     from compiler.diff import snapshot  # lazy
     from compiler.sources import revisions  # lazy
     side, sources, opts, tmp = job
+    cwd = os.getcwd()
     try:
         prefix = ""
         if side.folder is not None:
@@ -165,6 +166,8 @@ def _compile_side(job) -> Compiled:
         return Compiled(snap, summary=Summary.of(shown).line())
     except UsageError as exc:
         return Compiled(usage=(exc.message, exc.hint, exc.code))
+    finally:
+        os.chdir(cwd)  # serial mode (KSC_DIFF_SERIAL) compiles both sides in this process
 
 
 def _side_exit_code(result, opts: dict) -> int:
