@@ -283,7 +283,7 @@ def measure(size: int, args, work: Path) -> dict:
         res["stages"] = _json_child(STAGE_CHILD, [str(repo), str(stage_out)], work, f"stages-{size}")
         CLEANUP.append(stage_out)  # removed at the end: deleting 40,000 files takes a while
     if build["rc"] == 0 and not args.no_diff:
-        res["diff"] = measure_diff(repo, size, work)
+        res["diff"] = measure_diff(repo, size, work, args.keep)
     if build["rc"] == 0:
         _say(f"n={size}: floor (PyYAML C load + C dump) ...")
         res["floor"] = _json_child(FLOOR_CHILD, [str(repo), str(out)], work, f"floor-{size}")
@@ -296,14 +296,15 @@ def measure(size: int, args, work: Path) -> dict:
     return res
 
 
-def measure_diff(repo: Path, size: int, work: Path) -> dict:
+def measure_diff(repo: Path, size: int, work: Path, keep: bool) -> dict:
     """`diff` of the repo against a copy with one runtime edited (a cluster runtime's image: every model it
     serves rolls out), as a pull request would run it; the target is under 2x one `build -o`."""
     head = work / f"repo-{size}-edited"
     if head.exists():
         shutil.rmtree(head)
     shutil.copytree(repo, head)
-    CLEANUP.append(head)
+    if not keep:
+        CLEANUP.append(head)
     edited = sorted((head / "cluster-runtimes").glob("*.yaml"))[0]
     text = edited.read_text(encoding="utf-8")
     at = text.index("image: ")

@@ -88,7 +88,8 @@ class Report:
             (before, after), n = sorted(self.reroutes.items(), key=lambda kv: (-kv[1], kv[0]))[0]
             return f"re-routes {_n(n, 'InferenceService')} from {before} to {after}"
         if self.services:
-            return f"changes {_n(len(self.services), 'InferenceService')}"
+            rollouts = f", rolling out {_n(self.counts[ROLLOUT], 'Deployment')}" if self.counts[ROLLOUT] else ""
+            return f"changes {_n(len(self.services), 'InferenceService')}{rollouts}"
         return f"changes {_n(len(self.other), 'other object')}"
 
     def counts_text(self) -> str:

@@ -89,7 +89,8 @@ def object_key(obj: dict) -> ObjKey:
     return (group_of(str(obj.get("apiVersion", ""))), obj.get("kind"), meta.get("namespace") or "", meta.get("name"))
 
 
-def take(result, *, exit_code: int, prefix: str = "", diagnostics: list[Diagnostic] | None = None) -> Snapshot:
+def take(result, *, exit_code: int, prefix: str = "", diagnostics: list[Diagnostic] | None = None,
+         positions: bool = True) -> Snapshot:
     """The snapshot of one compiled side. `prefix` is joined before the file names of the sources (a side read
     from a folder other than the user's), so annotations and diagnostics name files the user can open."""
     where = _placer(prefix)
@@ -104,7 +105,8 @@ def take(result, *, exit_code: int, prefix: str = "", diagnostics: list[Diagnost
         source = f"{doc.source}#{doc.index}"
         by_source[source] = (isvc.namespace, isvc.name)
         snap.services[(isvc.namespace, isvc.name)] = ServiceSide(
-            Place(where(doc.file), doc.positions.of_value(())[0]), source, doc.data, {}, doc.positions)
+            Place(where(doc.file), doc.positions.of_value(())[0]), source, doc.data, {},
+            doc.positions if positions else None)
     for res in result.resolutions:
         side = snap.services.get((res.isvc.namespace, res.isvc.name))
         if side is not None:
@@ -113,7 +115,7 @@ def take(result, *, exit_code: int, prefix: str = "", diagnostics: list[Diagnost
         catalog = rt.builtin or rt.doc.origin == "catalog"
         file = rt.doc.file if catalog else where(rt.doc.file)
         snap.runtimes[runtime_name(rt)] = RuntimeSide(rt.kind, Place(file, rt.doc.positions.of_value(())[0]),
-                                                      rt.spec, catalog, rt.doc.positions)
+                                                      rt.spec, catalog, rt.doc.positions if positions else None)
     for out in result.outputs:
         key = object_key(out.obj)
         snap.objects[key] = out.obj
@@ -127,7 +129,7 @@ def take(result, *, exit_code: int, prefix: str = "", diagnostics: list[Diagnost
     config_doc = result.config_document
     if config_doc is not None:
         snap.config_place = Place(where(config_doc.file), config_doc.positions.of_value(())[0])
-        snap.config_positions = config_doc.positions
+        snap.config_positions = config_doc.positions if positions else None
     return snap
 
 
