@@ -219,8 +219,8 @@ def _component_causes(label: str, cb: Choice | None, ch: Choice | None, ctx: _Co
         if rt.catalog:
             causes.append(Cause(CATALOG, f"the catalog's {rt.kind} {ch.runtime} changed: {what}", rt.place))
         else:
-            causes.append(Cause(RUNTIME, f"its runtime {ch.runtime} changed: {what}",
-                                Place(rt.place.file, rt.line_of(_path("spec." + fields[0].path, {"spec": rt.spec}) if fields else ()))))
+            line = rt.line_of(_path("spec." + fields[0].path, {"spec": rt.spec}) if fields else ())
+            causes.append(Cause(RUNTIME, f"its runtime {ch.runtime} changed: {what}", Place(rt.place.file, line)))
     if cb is not None and ch is not None and cb.protocol != ch.protocol and cb.runtime == ch.runtime:
         causes.append(Cause(RUNTIME, f"protocol {cb.protocol} -> {ch.protocol}"))
     if ctx.config_keys and objects:
