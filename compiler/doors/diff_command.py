@@ -69,9 +69,7 @@ def diff(base, head, paths, want_exit_code, **opts):
     InferenceService itself. Deployments that roll out are counted apart from metadata-only changes.
     """
     from compiler.diff import causes, render  # lazy: the pipeline's imports, only when diffing
-    fmt = output_format(opts.get("fmt")) if opts.get("fmt") != "markdown" else "markdown"
-    if fmt not in DIFF_FORMATS:
-        fmt = "text"
+    fmt = output_format(opts.get("fmt"))  # --format is one of DIFF_FORMATS; github by default under Actions
     sources = tuple(paths) or (".",)
     if "-" in sources:
         raise UsageError("diff cannot read stdin (-): both sides must be read", code=DIFF_STDIN,
