@@ -282,6 +282,8 @@ def measure(size: int, args, work: Path) -> dict:
         _say(f"n={size}: stage timings (in-process child) ...")
         res["stages"] = _json_child(STAGE_CHILD, [str(repo), str(stage_out)], work, f"stages-{size}")
         CLEANUP.append(stage_out)  # removed at the end: deleting 40,000 files takes a while
+    if build["rc"] == 0 and not args.no_diff:
+        res["diff"] = measure_diff(repo, size, work, args.keep)
     if build["rc"] == 0:
         _say(f"n={size}: floor (PyYAML C load + C dump) ...")
         res["floor"] = _json_child(FLOOR_CHILD, [str(repo), str(out)], work, f"floor-{size}")
@@ -292,6 +294,32 @@ def measure(size: int, args, work: Path) -> dict:
     if not args.keep:
         CLEANUP.extend((repo, out))
     return res
+
+
+def measure_diff(repo: Path, size: int, work: Path, keep: bool) -> dict:
+    """`diff` of the repo against a copy with one runtime edited (a cluster runtime's image: every model it
+    serves rolls out), as a pull request would run it; the target is under 2x one `build -o`."""
+    head = work / f"repo-{size}-edited"
+    if head.exists():
+        shutil.rmtree(head)
+    shutil.copytree(repo, head)
+    if not keep:
+        CLEANUP.append(head)
+    edited = sorted((head / "cluster-runtimes").glob("*.yaml"))[0]
+    text = edited.read_text(encoding="utf-8")
+    at = text.index("image: ")
+    end = text.index("\n", at)
+    edited.write_text(text[:end] + "-edited" + text[end:], encoding="utf-8")
+    _say(f"n={size}: diff after one runtime edit ({edited.relative_to(head)}) ...")
+    run = run_child(_cli() + ["diff", str(repo), str(head), "--format", "json"], stdout=work / f"diff-{size}.json",
+                    stderr=work / f"diff-{size}.stderr")
+    if run["rc"] != 0:
+        run["error"] = _tail(work / f"diff-{size}.stderr")
+        return run
+    report = json.loads((work / f"diff-{size}.json").read_text(encoding="utf-8"))
+    run.update(counts=report["counts"], services=len(report["inferenceServices"]), headline=report["headline"])
+    _say(f"n={size}: diff {run['wall']:.1f} s: {report['headline']}")
+    return run
 
 
 def run_kustomize(out: Path, size: int, work: Path, args) -> dict:
@@ -346,6 +374,10 @@ def table(results: dict) -> str:
     row("build -o: user+sys CPU", lambda r: _s(r["build"]["user"] + r["build"]["sys"]))
     row("build -o: objects/s", lambda r: f"{r['build']['objects_per_s']:,.0f}")
     row("build -o: peak RSS", lambda r: f"{r['build']['max_rss'] / 2**20:,.0f} MiB")
+    row("diff after one runtime edit: wall", lambda r: _s(r["diff"]["wall"]))
+    row("  InferenceServices changed / rollouts", lambda r: f"{r['diff']['services']:,} / {r['diff']['counts']['rollout']:,}")
+    row("  diff / build -o", lambda r: f"{r['diff']['wall'] / r['build']['wall']:.2f}x")
+    row("  diff: peak RSS (parent)", lambda r: f"{r['diff']['max_rss'] / 2**20:,.0f} MiB")
     for stage in STAGES:
         def stage_fn(r, stage=stage):
             st = r["stages"]
@@ -385,7 +417,7 @@ def table(results: dict) -> str:
         lines.append(f"{label}, median of 5 (best): {_s(v.get('median'))} ({_s(v.get('best'))})")
     problems = []
     for size, r in zip(sizes, runs):
-        for what in ("build", "stages", "floor"):
+        for what in ("build", "stages", "floor", "diff"):
             err = (r.get(what) or {}).get("error")
             if err:
                 problems.append(f"N={int(size):,} {what}: {err}")
@@ -418,6 +450,9 @@ def targets(results: dict) -> list[dict]:
     floor = main_run.get("floor", {}).get("total")
     ratio = wall / floor if wall and floor else None
     add("build -o within 1.5x the floor", ratio, 1.5, _s(ratio, "{:.2f}x"), note=note)
+    d = main_run.get("diff", {})
+    ratio = d["wall"] / wall if wall and d.get("rc") == 0 else None
+    add("diff after one runtime edit under 2x one build -o", ratio, 2.0, _s(ratio, "{:.2f}x"), note=note)
     ks = main_run.get("kustomize", {})
     k_sum = ks.get("sum") if ks and not ks.get("errors") else None
     ratio = wall / k_sum if wall and k_sum else None
@@ -467,6 +502,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-linearity", action="store_true", help="skip the N/10 run")
     ap.add_argument("--no-kustomize", action="store_true", help="skip kubectl kustomize")
     ap.add_argument("--no-stages", action="store_true", help="skip the per-stage timing child")
+    ap.add_argument("--no-diff", action="store_true", help="skip diff after one runtime edit")
     ap.add_argument("--seed", type=int, default=6, help="generator seed (default 6)")
     ap.add_argument("--work", type=Path, default=HERE / "out", help="work folder (default bench/out, gitignored)")
     ap.add_argument("--keep", action="store_true", help="keep the generated repos and outputs in --work")

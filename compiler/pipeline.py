@@ -58,6 +58,7 @@ class Result:
     silenced: list[filtering.Silenced] = field(default_factory=list)  # per-object annotations
     files: list[str] = field(default_factory=list)                # every source file read, as the user names it
     read: int = 0                                                  # documents parsed from them
+    config_document: Document | None = None  # the inferenceservice-config among the sources (diff points at it)
 
     def shown(self) -> tuple[list[Diagnostic], int]:
         """The diagnostics to report (errors always) and how many the filters hid. A door may append
@@ -142,6 +143,7 @@ def _config(settings: Settings, docs: list[Document], result: Result) -> config_
     if not found:
         return config_mod.BUILTIN
     cfg, diags = config_mod.from_configmap(found[0])
+    result.config_document = found[0]  # diff points at the line of a changed key
     result.diagnostics += diags
     return cfg or config_mod.BUILTIN
 

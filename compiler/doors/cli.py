@@ -17,6 +17,7 @@ import click
 from compiler import KSERVE_VERSION, __version__
 from compiler.diagnostics import UsageError
 from compiler.doors import streams
+from compiler.doors.diff_command import diff
 from compiler.doors.options import (ISSUES_URL, ExitWith, exit_code, output_format, report, settings_from,
                                     source_options)
 from compiler.schema.bundle import KSERVE_KUBERNETES_VERSION, kubernetes_versions
@@ -272,6 +273,8 @@ def kustomize_plugin(config_file):
     from compiler.doors import kustomize_plugin as plugin  # lazy
     raise ExitWith(plugin.run(config_file, sys.stdin, sys.stdout, sys.stderr))
 
+
+main.add_command(diff)
 
 if __name__ == "__main__":
     main()

@@ -33,9 +33,17 @@ class ExitWith(Exception):
 # Options shared by the commands that compile
 
 
-def source_options(f):
+def source_options(f=None, *, positional: bool = True, formats: tuple[str, ...] = FORMATS):
+    """The shared options, as a decorator (`@source_options`) or a decorator factory for a command that takes
+    other arguments (diff: its sources are --path, its formats its own)."""
+    if f is None:
+        return lambda g: _source_options(g, positional, formats)
+    return _source_options(f, positional, formats)
+
+
+def _source_options(f, positional: bool, formats: tuple[str, ...]):
     options = [
-        click.argument("sources", nargs=-1, metavar="[SRC]..."),
+        *([click.argument("sources", nargs=-1, metavar="[SRC]...")] if positional else []),
         click.option("--config", "config_file", metavar="FILE",
                      help="An inferenceservice-config ConfigMap (YAML) to use instead of the built-in one "
                           "or one found in the sources."),
@@ -50,7 +58,7 @@ def source_options(f):
                      help="Namespace of sources that name none (default: default)."),
         click.option("--exclude", "excludes", multiple=True, metavar="GLOB",
                      help="Skip files or folders matching GLOB in a folder walk (repeatable)."),
-        click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+        click.option("--format", "fmt", type=click.Choice(formats), default=None,
                      help="Report format (default text; github under GitHub Actions)."),
         click.option("--strict", is_flag=True, default=None, help="Warnings fail the run (exit 1): the warnings "
                      "left after the filters below."),
