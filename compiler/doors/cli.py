@@ -17,6 +17,7 @@ import click
 from compiler import KSERVE_VERSION, __version__
 from compiler.diagnostics import UsageError
 from compiler.doors import streams
+from compiler.doors.rebuild import build_command
 from compiler.doors.options import (ISSUES_URL, ExitWith, exit_code, output_format, report, settings_from,
                                     source_options)
 from compiler.schema.bundle import KSERVE_KUBERNETES_VERSION, kubernetes_versions
@@ -192,7 +193,7 @@ def build(**opts):
         result.diagnostics += layout_diags
         code = exit_code(result, opts)
     if code == 0 and opts["check_only"]:
-        clean, diff, drifted = drift.check_folder(out, files)
+        clean, diff, drifted = drift.check_folder(out, files, build_command(click.get_current_context()))
         result.diagnostics += drifted
         report(result, opts, to_stdout=True)
         if diff:
@@ -221,11 +222,17 @@ def explain(**opts):
         raise UsageError(f"explain --format takes text or json, not {fmt}", code=EXPLAIN_FORMAT)
     result = pipeline.compile(settings_from(opts))  # expanded too: explain lists the objects each one produced
     chosen = explain_mod.selected(result, tuple(opts["names"]))
-    result.diagnostics += explain_mod.unmatched(result, tuple(opts["names"]))
+    missed = explain_mod.unmatched(result, tuple(opts["names"]))
     render = explain_mod.render_json if fmt == "json" else explain_mod.render_text
     click.echo(render(result, chosen), nl=False)
+    code = exit_code(result, opts)  # of the whole run: a repo that does not compile is exit 1 even here
+    if opts["names"]:  # only the named objects' own diagnostics, and one line counting the rest
+        result.diagnostics, others = explain_mod.own_diagnostics(result, chosen)
+        if explain_mod.elsewhere_line(others):
+            click.echo(f"kserve-compiler: {explain_mod.elsewhere_line(others)}", err=True)
+    result.diagnostics += missed
     report(result, {**opts, "fmt": "text"}, to_stdout=False)
-    raise ExitWith(exit_code(result, opts))
+    raise ExitWith(code or exit_code(result, opts))
 
 
 @main.command("catalog")

@@ -493,10 +493,29 @@ def test_check_reports_drift_with_a_readable_diff(tmp_path, files):
     assert "+++ b/default/settings.configmap.yaml\n@@ -0,0 +1,6 @@\n+apiVersion: v1\n" in diff
 
 
-def test_check_missing_out_is_all_drift(tmp_path, files):
+def test_check_missing_out_is_all_drift_but_the_marker(tmp_path, files):
     clean, diff, diags = drift.check_folder(tmp_path / "nothing", files)
-    assert not clean and len(diags) == len(files)
-    assert f"+++ b/{OUTPUT_MARKER}" in diff
+    assert not clean and len(diags) == len(set(files) - {OUTPUT_MARKER})
+    assert OUTPUT_MARKER not in diff and not any(OUTPUT_MARKER in d.message for d in diags)
+
+
+def test_check_never_reports_the_marker(tmp_path, files):
+    out = tmp_path / "rendered"
+    outdir.write_folder(out, files)
+    (out / OUTPUT_MARKER).write_text("edited by hand\n")
+    assert drift.check_folder(out, files) == (True, "", [])
+    (out / "kustomization.yaml").write_text("resources: []\n")
+    clean, diff, diags = drift.check_folder(out, files, "kserve-compiler build repo -o rendered")
+    assert [d.file for d in diags] == [str(out / "kustomization.yaml")] and OUTPUT_MARKER not in diff
+    assert diags[0].hint == "run: kserve-compiler build repo -o rendered; then commit the result"
+
+
+def test_check_refuses_a_folder_we_did_not_write(tmp_path, files):
+    out = tmp_path / "rendered"
+    outdir.write_folder(out, files)
+    (out / OUTPUT_MARKER).unlink()
+    with pytest.raises(outdir.OutputError, match="not written by kserve-compiler"):
+        drift.check_folder(out, files)
 
 
 def test_check_out_that_is_a_file(tmp_path, files):
