@@ -41,6 +41,7 @@ BAD_OBJECT_NAME = "KSC120"
 BAD_CONFIG_FILE = "KSC003"  # UsageError: the config_file setting names no usable ConfigMap
 CONFIG_NOT_STANDARD = "KSC013"
 EMPTY = "KSC608"
+NOTHING_FOUND = "KSC124"  # warning: no SRC named, and `.` holds no KServe document (the error KSC608 when empty)
 INTERNAL = "KSC500"
 
 
@@ -84,6 +85,7 @@ def compile(settings: Settings, documents: list[Document] | None = None) -> Resu
         result.diagnostics += catalog_diags
         result.config = _config(settings, docs, result)
         consumed, passthrough = _classify(docs, settings, result)
+        nothing = _nothing_found(settings, result, consumed) if documents is None else None
         result.documents = consumed + passthrough
         result.silenced, bad = filtering.silenced(result.documents)
         result.diagnostics += bad
@@ -104,7 +106,9 @@ def compile(settings: Settings, documents: list[Document] | None = None) -> Resu
             generated = _expand(settings, catalog_docs, consumed, result)
         with timed(timings, "check"):
             _check(settings, generated, result)
-        result.outputs = _outputs(generated, passthrough, settings, result)
+        result.outputs = _outputs(generated, passthrough, settings, result, nothing)
+    elif nothing is not None:
+        result.diagnostics.append(nothing)
     return result
 
 
@@ -317,8 +321,25 @@ def _apiserver_rules(settings: Settings, passthrough: list[Document] = (), gener
             + apiserver.generated_diagnostics(generated, relaxed_env_names=relaxed))
 
 
-def _outputs(generated: list, passthrough: list[Document], settings: Settings, result: Result) -> list[Output]:
+def _nothing_found(settings: Settings, result: Result, consumed: list[Document]) -> Diagnostic | None:
+    """When `.` was searched by default and holds no KServe document, say where we looked, and point at `-`
+    when something is piped in: stdin is read only with `-` (Decision 1), since CI runners leave a pipe there."""
+    if settings.sources_named or any(d.kind in kinds.CONSUMED_KINDS and d.kind != model.STORAGE_CONTAINER_KIND
+                                     for d in consumed):
+        return None
+    files = len(result.files)
+    hint = ("stdin is not a terminal but is read only when a source is -: add - to read what is piped in"
+            if settings.stdin_piped else
+            "name the folders or files that hold your InferenceServices and runtimes, e.g. kserve-compiler build models/")
+    return warning(NOTHING_FOUND, f"no InferenceService, ServingRuntime or ClusterServingRuntime found: no source "
+                   f"was named, so the current folder . was searched ({files} YAML file{'' if files == 1 else 's'}, "
+                   "hidden folders, kustomization files and folders of our output skipped)", hint=hint)
+
+
+def _outputs(generated: list, passthrough: list[Document], settings: Settings, result: Result,
+             nothing: Diagnostic | None = None) -> list[Output]:
     if result.failed():
+        result.diagnostics += [nothing] if nothing else []
         return []
     outputs = [Output(obj, False, True) for obj, _ in generated]
     for doc in passthrough:
@@ -327,7 +348,12 @@ def _outputs(generated: list, passthrough: list[Document], settings: Settings, r
                                              "as namespaced", **doc.where()))
         outputs.append(Output(doc.data, kinds.is_cluster_scoped(doc.kind), False))
     if not outputs and not settings.allow_empty:  # Decision 4: zero emitted objects, generated or passed through
+        if nothing is not None:  # one message, saying why it is empty
+            result.diagnostics.append(error(EMPTY, f"the build emitted no objects: {nothing.message}", hint=nothing.hint))
+            return []
         result.diagnostics.append(error(EMPTY, "the build emitted no objects (none generated, none passed through)", hint="an empty build would let "
                                         "Argo CD or Flux prune everything; pass --allow-empty if that is meant"))
         return []
+    if nothing is not None:
+        result.diagnostics.append(nothing)
     return outputs

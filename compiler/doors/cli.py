@@ -84,6 +84,14 @@ class _Group(click.Group):
         sys.exit(streams.flush_stdout(code))
 
 
+def _seen_by_door(opts: dict) -> dict:
+    """What only the process knows, for the message when `.` holds nothing (Settings.sources_named)."""
+    named = tuple(opts.get("sources") or ())
+    stdin = sys.stdin
+    return {"sources_named": bool(named),
+            "stdin_piped": "-" not in named and stdin is not None and not stdin.closed and not stdin.isatty()}
+
+
 def _usage_error(exc: UsageError) -> None:
     click.echo(f"kserve-compiler: error {exc.code}: {exc.worded(FLAGS)}", err=True)
     if exc.hint:
@@ -145,7 +153,7 @@ def validate(**opts):
     rules (names, replicas, autoscaler class, runtimes that share a priority).
     """
     from compiler import pipeline  # lazy
-    result = pipeline.compile(settings_from(opts, resolve=opts["do_resolve"], expand=False))
+    result = pipeline.compile(settings_from(opts, resolve=opts["do_resolve"], expand=False, **_seen_by_door(opts)))
     report(result, opts, to_stdout=True)
     raise ExitWith(exit_code(result, opts))
 
@@ -177,7 +185,7 @@ def build(**opts):
     if out is not None:
         outdir.refuse_sources_inside(out, tuple(opts.get("sources") or (".",)))
     repaired = outdir.repair_leftovers(out) if out is not None and not opts["check_only"] else []
-    settings = settings_from(opts, skip=(out,) if out else ())
+    settings = settings_from(opts, skip=(out,) if out else (), **_seen_by_door(opts))
     result = pipeline.compile(settings)
     result.diagnostics += repaired
     if out is None:
@@ -220,7 +228,7 @@ def explain(**opts):
     fmt = opts.get("fmt") or "text"
     if fmt not in EXPLAIN_FORMATS:  # Decision 5: explain prints its own output, as text or json
         raise UsageError(f"explain --format takes text or json, not {fmt}", code=EXPLAIN_FORMAT)
-    result = pipeline.compile(settings_from(opts))  # expanded too: explain lists the objects each one produced
+    result = pipeline.compile(settings_from(opts, **_seen_by_door(opts)))  # expanded too: explain lists the objects each one produced
     chosen = explain_mod.selected(result, tuple(opts["names"]))
     missed = explain_mod.unmatched(result, tuple(opts["names"]))
     render = explain_mod.render_json if fmt == "json" else explain_mod.render_text

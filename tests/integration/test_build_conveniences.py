@@ -5,8 +5,12 @@ when `.` holds nothing to compile."""
 from __future__ import annotations
 
 import json
+import os
+import pty
+import subprocess
+import threading
 
-from conftest import ISVC, run_entry_point
+from conftest import EXE, ISVC, run_entry_point
 
 LEGACY = """\
 apiVersion: serving.kserve.io/v1beta1
@@ -22,6 +26,43 @@ BROKEN = ISVC.replace("name: iris", "name: broken").replace("{name: sklearn}", "
 
 def _lines(text: str, needle: str) -> list[str]:
     return [line for line in text.splitlines() if needle in line]
+
+
+def run_in_pty(args: list[str], *, cwd, stdin_tty: bool = False, stderr_tty: bool = False, env: dict | None = None,
+               timeout: float = 300) -> tuple[int, str, str]:
+    """The entry point with stdin and/or stderr on a pseudo-terminal (as in a person's shell), stdout a pipe.
+    Returns (exit code, stdout, everything written to stderr)."""
+    chunks: list[bytes] = []
+    masters, slaves, readers = [], {}, []
+    for name, wanted in (("stdin", stdin_tty), ("stderr", stderr_tty)):
+        if wanted:
+            master, slaves[name] = pty.openpty()
+            masters.append((name, master))
+    proc = subprocess.Popen([str(EXE), *args], cwd=cwd, env={**os.environ, **(env or {})},
+                            stdin=slaves.get("stdin", subprocess.DEVNULL), stdout=subprocess.PIPE,
+                            stderr=slaves.get("stderr", subprocess.PIPE))
+    for fd in slaves.values():
+        os.close(fd)
+    for name, master in masters:
+        if name == "stderr":
+            def drain(fd=master):
+                while True:
+                    try:
+                        data = os.read(fd, 65536)
+                    except OSError:  # EIO: the child closed its end
+                        return
+                    if not data:
+                        return
+                    chunks.append(data)
+            readers.append(threading.Thread(target=drain, daemon=True))
+            readers[-1].start()
+    out, err = proc.communicate(timeout=timeout)
+    for thread in readers:
+        thread.join(timeout=10)
+    for _, master in masters:
+        os.close(master)
+    stderr = b"".join(chunks) if stderr_tty else err
+    return proc.returncode, out.decode(), stderr.decode(errors="replace").replace("\r\n", "\n")
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -94,3 +135,52 @@ def test_check_without_sources_names_none_and_never_reports_the_marker(workspace
         "compile to"]
     assert "hint: run: kserve-compiler build -o out; then commit the result" in result.stdout
     assert ".kserve-compiler" not in result.stdout
+
+
+# ---------------------------------------------------------------------------------------------------
+# stdin, and an empty `.`
+
+
+def test_stdin_is_read_only_when_a_source_is_dash(tmp_path):
+    (tmp_path / "iris.yaml").write_text(ISVC)
+    piped = ISVC.replace("name: iris", "name: piped")
+    named = run_entry_point("build", "iris.yaml", cwd=tmp_path, input=piped)  # a CI runner's pipe, say
+    assert named.returncode == 0 and "name: iris-predictor" in named.stdout and "piped" not in named.stdout
+    default = run_entry_point("build", cwd=tmp_path, input=piped)
+    assert default.returncode == 0 and "piped" not in default.stdout
+    dash = run_entry_point("build", "iris.yaml", "-", cwd=tmp_path, input=piped)
+    assert dash.returncode == 0 and "name: piped-predictor" in dash.stdout
+
+
+EMPTY_DOT = ("the build emitted no objects: no InferenceService, ServingRuntime or ClusterServingRuntime found: no "
+             "source was named, so the current folder . was searched (2 YAML files, hidden folders, kustomization "
+             "files and folders of our output skipped)")
+PIPE_HINT = "hint: stdin is not a terminal but is read only when a source is -: add - to read what is piped in"
+
+
+def test_an_empty_dot_says_where_it_looked_and_points_at_dash_for_a_pipe(tmp_path):
+    (tmp_path / "notes.yaml").write_text("title: not a Kubernetes object\n")
+    (tmp_path / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\n")
+    (tmp_path / "cm.yaml").rename(tmp_path / "cm.txt")  # not YAML by name: never read
+    build = run_entry_point("build", cwd=tmp_path, input=ISVC)
+    assert build.returncode == 1 and build.stdout == ""
+    assert f"error KSC608: {EMPTY_DOT.replace('2 YAML files', '1 YAML file')}" in build.stderr
+    assert PIPE_HINT in build.stderr
+    assert build.stderr.count("KSC608") == 1 and "KSC124" not in build.stderr  # one message, not two
+
+    (tmp_path / "cm.txt").rename(tmp_path / "cm.yaml")  # a pass-through object alone is a build ...
+    validate = run_entry_point("validate", cwd=tmp_path, input="")
+    assert validate.returncode == 0  # ... warned, not failed
+    report = validate.stdout  # validate's report is its payload (Decision 5)
+    assert "warning KSC124: no InferenceService, ServingRuntime or ClusterServingRuntime found" in report
+    assert "(2 YAML files," in report and PIPE_HINT in report
+
+
+def test_a_named_source_or_a_terminal_gets_no_dash_hint(tmp_path):
+    (tmp_path / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\n")
+    named = run_entry_point("validate", ".", cwd=tmp_path, input="")
+    assert named.returncode == 0 and "KSC124" not in named.stdout  # `.` named: the user chose it
+    code, out, _ = run_in_pty(["validate"], cwd=tmp_path, stdin_tty=True)
+    assert code == 0 and "warning KSC124" in out
+    assert "hint: name the folders or files that hold your InferenceServices and runtimes" in out
+    assert "add - to read" not in out
