@@ -166,6 +166,10 @@ def validate(**opts):
               "is not what the sources compile to.")
 @click.option("--force", is_flag=True, help="With -o: take over a non-empty folder kserve-compiler did not write.")
 @click.option("--allow-empty", is_flag=True, default=None, help="Succeed even when no object is generated.")
+@click.option("--flux", "flux", metavar="DIR", help="With -o: also write one Flux Kustomization per folder of OUT "
+              "into DIR (outside OUT), removing ours whose folder is gone.")
+@click.option("--flux-source", metavar="[NS/]NAME", help="With --flux: the GitRepository that holds OUT "
+              "(default flux-system/flux-system).")
 @click.option("--storage-injection", type=click.Choice(["pod", "webhook"]), default=None,
               help="pod (default): write the storage initializer into the pod template; webhook: leave it "
                    "to KServe's pod webhook, exactly as KServe's controller does.")
@@ -178,12 +182,13 @@ def build(**opts):
     in atomically: a failed build leaves the previous OUT exactly as it was.
     """
     from compiler import pipeline  # lazy
-    from compiler.emit import drift, layout, outdir  # lazy
+    from compiler.emit import drift, flux, layout, outdir  # lazy
     out = Path(opts["out"]) if opts["out"] else None
     if opts["check_only"] and out is None:
         raise UsageError("--check needs -o OUT: the folder to compare", code=CHECK_WITHOUT_OUT)
     if out is not None:
         outdir.refuse_sources_inside(out, tuple(opts.get("sources") or (".",)))
+    flux_dir, flux_target = _flux_options(opts, out)
     repaired = outdir.repair_leftovers(out) if out is not None and not opts["check_only"] else []
     settings = settings_from(opts, skip=(out,) if out else (), **_seen_by_door(opts))
     result = pipeline.compile(settings)
@@ -201,16 +206,42 @@ def build(**opts):
         result.diagnostics += layout_diags
         code = exit_code(result, opts)
     if code == 0 and opts["check_only"]:
-        clean, diff, drifted = drift.check_folder(out, files, build_command(click.get_current_context()))
+        rebuild = build_command(click.get_current_context())
+        clean, diff, drifted = drift.check_folder(out, files, rebuild)
+        if flux_dir is not None:
+            flux_drift, flux_diff = flux.check(flux_dir, _flux_plan(files, flux_target), rebuild)
+            clean, diff, drifted = clean and not flux_drift, diff + flux_diff, drifted + flux_drift
         result.diagnostics += drifted
         report(result, opts, to_stdout=True)
         if diff:
             click.echo(diff, nl=False, err=output_format(opts.get("fmt")) != "text")
         raise ExitWith(0 if clean else 1)
     if code == 0:
+        flux_files = _flux_plan(files, flux_target) if flux_dir is not None else None
+        if flux_files is not None:
+            flux.refuse_foreign(flux_dir, flux_files)  # exit 2 with OUT untouched
         result.diagnostics += outdir.write_folder(out, files, force=opts["force"])  # OutputError: exit 2
+        if flux_files is not None:
+            result.diagnostics += flux.write(flux_dir, flux_files)
     report(result, opts, to_stdout=True)
     raise ExitWith(code)
+
+
+def _flux_options(opts: dict, out: Path | None):
+    """--flux DIR and --flux-source, checked before anything is compiled (all exit 2)."""
+    from compiler.emit import flux  # lazy: emit/ is imported by build only
+    if not opts.get("flux"):
+        return None, None
+    if out is None:
+        raise UsageError("--flux needs -o OUT: the output folder Flux applies", code=flux.BAD_FLUX)
+    flux.refuse_placement(Path(opts["flux"]), out, tuple(opts.get("sources") or (".",)))
+    where = flux.path_in_repository(out, flux.repository_root(out))  # OUT as Flux sees it, from the repo's root
+    return Path(opts["flux"]), (where, flux.Source.parse(opts.get("flux_source")))
+
+
+def _flux_plan(files: dict, target: tuple) -> dict:
+    from compiler.emit import flux  # lazy, as above
+    return flux.plan(flux.folders(files), *target)
 
 
 @main.command(epilog=EPILOG)

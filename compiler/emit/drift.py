@@ -49,7 +49,7 @@ def check_folder(out: Path, files: dict[str, str], rebuild: str | None = None
             why = "differs from what the sources compile to"
         diags.append(error(DRIFT, f"out of date: {path} {why}", file=str(out / path),
                            hint=f"run: {command}; then commit the result"))
-        diffs.append(_unified(path, have, want))
+        diffs.append(unified(path, have, want))
     return not diags, "".join(diffs), diags
 
 
@@ -90,6 +90,6 @@ def _lines(data: bytes | None) -> list[str]:
     return lines
 
 
-def _unified(path: str, have: bytes | None, want: bytes | None) -> str:
+def unified(path: str, have: bytes | None, want: bytes | None) -> str:
     diff = "".join(difflib.unified_diff(_lines(have), _lines(want), f"a/{path}", f"b/{path}"))
     return diff or f"--- a/{path}\n+++ b/{path}\n"  # e.g. an empty file, or a symlink to replace

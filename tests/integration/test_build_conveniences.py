@@ -10,7 +10,10 @@ import pty
 import subprocess
 import threading
 
-from conftest import EXE, ISVC, run_entry_point
+import pytest
+import yaml
+
+from conftest import EXAMPLES, EXE, ISVC, run_entry_point
 
 LEGACY = """\
 apiVersion: serving.kserve.io/v1beta1
@@ -184,3 +187,107 @@ def test_a_named_source_or_a_terminal_gets_no_dash_hint(tmp_path):
     assert code == 0 and "warning KSC124" in out
     assert "hint: name the folders or files that hold your InferenceServices and runtimes" in out
     assert "add - to read" not in out
+
+
+# ---------------------------------------------------------------------------------------------------
+# --flux DIR
+
+
+def _flux(root, name: str) -> dict:
+    return yaml.safe_load((root / "clusters" / "prod" / name).read_text())
+
+
+def test_flux_writes_one_kustomization_per_folder_outside_out(workspace, run_cli):
+    root = workspace({"models/iris.yaml": ISVC, "models/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: ml}\n",
+                      "models/ml.yaml": ISVC.replace("name: iris", "name: churn\n  namespace: ml"),
+                      "clusters/prod/flux-system.yaml": "# the user's own file\n"})
+    (root / ".git").mkdir()  # the repository root: spec.path is relative to it
+    (root / "sub").mkdir()
+    os.chdir(root / "sub")  # run from elsewhere: the path still starts at the repository root
+    result = run_cli("build", "../models", "-o", "../deploy/rendered", "--flux", "../clusters/prod")
+    assert result.exit_code == 0, result.output
+    os.chdir(root)
+    assert sorted(p.name for p in (root / "clusters" / "prod").iterdir()) == [
+        "flux-system.yaml", "kserve-cluster.yaml", "kserve-default.yaml", "kserve-ml.yaml"]
+    assert (root / "clusters" / "prod" / "flux-system.yaml").read_text() == "# the user's own file\n"
+    assert sorted(p.name for p in (root / "deploy" / "rendered").iterdir()) == [
+        ".kserve-compiler", "_cluster", "default", "kustomization.yaml", "ml"]  # nothing of Flux's in OUT
+    ml = _flux(root, "kserve-ml.yaml")
+    # kubernetes-validate has no schema for Flux's CRDs: the fields Flux v1 requires, checked one by one
+    assert ml == {"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+                  "metadata": {"name": "kserve-ml", "namespace": "flux-system",
+                               "labels": {"app.kubernetes.io/managed-by": "kserve-compiler"}},
+                  "spec": {"dependsOn": [{"name": "kserve-cluster"}], "interval": "10m",
+                           "path": "./deploy/rendered/ml", "prune": True,
+                           "sourceRef": {"kind": "GitRepository", "name": "flux-system", "namespace": "flux-system"}}}
+    cluster = _flux(root, "kserve-cluster.yaml")["spec"]
+    assert cluster["path"] == "./deploy/rendered/_cluster" and "dependsOn" not in cluster
+    assert "targetNamespace" not in ml["spec"]  # our objects carry their namespace
+
+
+def test_flux_removes_only_its_own_stale_files_and_checks_drift(workspace, run_cli):
+    root = workspace({"models/iris.yaml": ISVC, "models/ml.yaml": ISVC.replace("name: iris", "name: c\n  namespace: ml")})
+    args = ("build", "models", "-o", "rendered", "--flux", "flux", "--flux-source", "kserve-models")
+    assert run_cli(*args).exit_code == 0
+    assert _flux_names(root) == ["kserve-default.yaml", "kserve-ml.yaml"]
+    assert yaml.safe_load((root / "flux" / "kserve-ml.yaml").read_text())["spec"]["sourceRef"]["name"] == "kserve-models"
+    hand = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: mine}\n"
+    (root / "flux" / "kserve-old.yaml").write_text(hand)  # the user's: no managed-by label
+    assert run_cli(*args, "--check").exit_code == 0
+
+    (root / "models" / "ml.yaml").unlink()  # the namespace ml disappears
+    check = run_cli(*args, "--check")
+    assert check.exit_code == 1 and (root / "flux" / "kserve-ml.yaml").exists()  # --check writes nothing
+    assert ("flux/kserve-ml.yaml: error KSC603: out of date: flux/kserve-ml.yaml belongs to a folder that is gone: a "
+            "build would remove it") in check.stdout
+    assert "hint: run: kserve-compiler build models -o rendered --flux flux --flux-source kserve-models;" in check.stdout
+    result = run_cli(*args)
+    assert result.exit_code == 0
+    assert "notice KSC612: removed flux/kserve-ml.yaml: its folder of the output is gone" in result.stdout
+    assert _flux_names(root) == ["kserve-default.yaml", "kserve-old.yaml"]  # the user's file stays
+    assert not [p for p in (root / "flux").iterdir() if p.name.startswith(".")]  # no temp file left
+
+
+def _flux_names(root) -> list[str]:
+    return sorted(p.name for p in (root / "flux").iterdir())
+
+
+def test_flux_refuses_a_file_that_is_not_ours(workspace, run_cli):
+    root = workspace({"iris.yaml": ISVC, "flux/kserve-default.yaml": "kind: Kustomization  # hand-written\n"})
+    result = run_cli("build", "iris.yaml", "-o", "out", "--flux", "flux")
+    assert result.exit_code == 2
+    assert "error KSC611: flux/kserve-default.yaml exists and was not written by kserve-compiler" in result.stderr
+    assert (root / "flux" / "kserve-default.yaml").read_text() == "kind: Kustomization  # hand-written\n"
+    assert not (root / "out").exists()  # refused before anything was written
+
+
+@pytest.mark.parametrize("args, message", [
+    (("-o", "out", "--flux", "out/flux"), "--flux out/flux is inside the output folder out"),
+    (("-o", "out", "--flux", "models/flux"), "--flux models/flux is inside the source 'models'"),
+    (("-o", "deploy/out", "--flux", "deploy"), "the output folder deploy/out is inside --flux deploy"),
+    (("--flux", "flux"), "--flux needs -o OUT"),
+    (("-o", "OUTSIDE", "--flux", "flux"), "is outside the repository"),
+])
+def test_flux_placement_is_a_usage_error(workspace, run_cli, args, message):
+    root = workspace({"models/iris.yaml": ISVC})
+    (root / ".git").mkdir()
+    outside = root.parent / f"{root.name}-outside"  # beside the repository, not in it
+    result = run_cli("build", "models", *[str(outside) if a == "OUTSIDE" else a for a in args])
+    assert result.exit_code == 2, result.output
+    assert "KSC610" in result.stderr and message in result.stderr
+    assert not (root / "out").exists() and not (root / "flux").exists() and not (root / "deploy").exists()
+    assert not outside.exists()
+
+
+def test_committed_examples_flux_is_what_the_tool_writes(run_cli, monkeypatch):
+    """examples/flux's Kustomizations are generated (README, examples/flux/README.md) and point at its GitRepository."""
+    monkeypatch.chdir(EXAMPLES.parent)
+    result = run_cli("build", "examples/repo", "-o", "examples/rendered", "--flux", "examples/flux",
+                     "--flux-source", "models-repo", "--check")
+    assert result.exit_code == 0, result.stdout
+    source = yaml.safe_load((EXAMPLES / "flux" / "gitrepository.yaml").read_text())["metadata"]
+    generated = sorted(p.name for p in (EXAMPLES / "flux").glob("kserve-*.yaml"))
+    assert generated == ["kserve-cluster.yaml", "kserve-default.yaml", "kserve-models.yaml"]
+    for name in generated:
+        ref = yaml.safe_load((EXAMPLES / "flux" / name).read_text())["spec"]["sourceRef"]
+        assert (ref["name"], ref["namespace"]) == (source["name"], source["namespace"])
