@@ -84,6 +84,14 @@ class _Group(click.Group):
         sys.exit(streams.flush_stdout(code))
 
 
+def _progress(opts: dict):
+    """Bars on a terminal (doors/progress.py), else a silent stand-in; cleared however the command ends."""
+    from compiler.doors import progress  # lazy: only the compiling commands need it
+    bars = progress.for_terminal(bool(opts.get("quiet")), output_format(opts.get("fmt")))
+    click.get_current_context().call_on_close(bars.close)
+    return bars
+
+
 def _seen_by_door(opts: dict) -> dict:
     """What only the process knows, for the message when `.` holds nothing (Settings.sources_named)."""
     named = tuple(opts.get("sources") or ())
@@ -153,7 +161,10 @@ def validate(**opts):
     rules (names, replicas, autoscaler class, runtimes that share a priority).
     """
     from compiler import pipeline  # lazy
-    result = pipeline.compile(settings_from(opts, resolve=opts["do_resolve"], expand=False, **_seen_by_door(opts)))
+    bars = _progress(opts)
+    result = pipeline.compile(settings_from(opts, resolve=opts["do_resolve"], expand=False, progress=bars or None,
+                                            **_seen_by_door(opts)))
+    bars.close()
     report(result, opts, to_stdout=True)
     raise ExitWith(exit_code(result, opts))
 
@@ -190,10 +201,12 @@ def build(**opts):
         outdir.refuse_sources_inside(out, tuple(opts.get("sources") or (".",)))
     flux_dir, flux_target = _flux_options(opts, out)
     repaired = outdir.repair_leftovers(out) if out is not None and not opts["check_only"] else []
-    settings = settings_from(opts, skip=(out,) if out else (), **_seen_by_door(opts))
+    bars = _progress(opts)
+    settings = settings_from(opts, skip=(out,) if out else (), progress=bars or None, **_seen_by_door(opts))
     result = pipeline.compile(settings)
     result.diagnostics += repaired
     if out is None:
+        bars.close()  # before the report; a folder build goes on to emit
         report(result, opts, to_stdout=False)
         code = exit_code(result, opts)
         if code == 0:
@@ -202,6 +215,7 @@ def build(**opts):
     code = exit_code(result, opts)
     files: dict = {}
     if code == 0:
+        bars("emit", 0, 0)
         files, layout_diags = layout.layout(result.outputs, settings.default_namespace)
         result.diagnostics += layout_diags
         code = exit_code(result, opts)
@@ -212,6 +226,7 @@ def build(**opts):
             flux_drift, flux_diff = flux.check(flux_dir, _flux_plan(files, flux_target), rebuild)
             clean, diff, drifted = clean and not flux_drift, diff + flux_diff, drifted + flux_drift
         result.diagnostics += drifted
+        bars.close()
         report(result, opts, to_stdout=True)
         if diff:
             click.echo(diff, nl=False, err=output_format(opts.get("fmt")) != "text")
@@ -223,6 +238,7 @@ def build(**opts):
         result.diagnostics += outdir.write_folder(out, files, force=opts["force"])  # OutputError: exit 2
         if flux_files is not None:
             result.diagnostics += flux.write(flux_dir, flux_files)
+    bars.close()
     report(result, opts, to_stdout=True)
     raise ExitWith(code)
 

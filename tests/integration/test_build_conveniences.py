@@ -4,16 +4,19 @@ when `.` holds nothing to compile."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import pty
+import struct
 import subprocess
+import termios
 import threading
 
 import pytest
 import yaml
 
-from conftest import EXAMPLES, EXE, ISVC, run_entry_point
+from conftest import EXAMPLES, EXE, ISVC, run_entry_point, tree_bytes
 
 LEGACY = """\
 apiVersion: serving.kserve.io/v1beta1
@@ -40,6 +43,7 @@ def run_in_pty(args: list[str], *, cwd, stdin_tty: bool = False, stderr_tty: boo
     for name, wanted in (("stdin", stdin_tty), ("stderr", stderr_tty)):
         if wanted:
             master, slaves[name] = pty.openpty()
+            fcntl.ioctl(slaves[name], termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))  # 100 columns
             masters.append((name, master))
     proc = subprocess.Popen([str(EXE), *args], cwd=cwd, env={**os.environ, **(env or {})},
                             stdin=slaves.get("stdin", subprocess.DEVNULL), stdout=subprocess.PIPE,
@@ -291,3 +295,37 @@ def test_committed_examples_flux_is_what_the_tool_writes(run_cli, monkeypatch):
     for name in generated:
         ref = yaml.safe_load((EXAMPLES / "flux" / name).read_text())["spec"]["sourceRef"]
         assert (ref["name"], ref["namespace"]) == (source["name"], source["namespace"])
+
+
+# ---------------------------------------------------------------------------------------------------
+# Progress on a terminal
+
+
+def _many_models(root, count: int = 1000) -> None:
+    """A repo large enough that the build outlasts the half second before progress shows."""
+    (root / "models").mkdir()
+    for i in range(count):
+        (root / "models" / f"m{i}.yaml").write_text(
+            ISVC.replace("name: iris", f"name: m{i}\n  namespace: ns{i % 5}"))
+
+
+NOT_CI = {"CI": "", "GITHUB_ACTIONS": ""}
+
+
+def test_progress_shows_on_a_terminal_and_never_in_a_pipe_or_ci(tmp_path):
+    _many_models(tmp_path)
+    code, tty_out, tty_err = run_in_pty(["build", "models", "-o", "on-tty"], cwd=tmp_path, stderr_tty=True,
+                                        env=NOT_CI)
+    assert code == 0, tty_err
+    assert "kserve-compiler: expand " in tty_err and "/1000 [" in tty_err  # a tqdm bar: n/total [elapsed]
+    assert tty_err.rstrip("\n").splitlines()[-1].startswith("kserve-compiler: 0 errors")  # cleared before it
+
+    piped = run_entry_point("build", "models", "-o", "in-pipe", cwd=tmp_path, env=NOT_CI)
+    assert piped.returncode == 0
+    assert "expand" not in piped.stderr and "\r" not in piped.stderr
+    assert piped.stdout == tty_out  # the report is the same
+    assert tree_bytes(tmp_path / "in-pipe") == tree_bytes(tmp_path / "on-tty")  # and so is every file
+
+    code, _, ci_err = run_in_pty(["build", "models", "-o", "in-ci"], cwd=tmp_path, stderr_tty=True,
+                                 env={"CI": "true"})
+    assert code == 0 and "expand" not in ci_err and "\r" not in ci_err.replace("\r\n", "")
