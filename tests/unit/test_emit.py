@@ -6,6 +6,7 @@ import ctypes
 import errno
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -608,6 +609,26 @@ def test_full_and_read_only_file_systems(tmp_path):
     assert report["full"][0] == "KSC605" and "the disk is full" in report["full"][1]
     assert report["readonly"][0] == "KSC605" and "read-only" in report["readonly"][1]
     assert report["full_intact"] and report["ro_intact"] and report["siblings"] == []
+
+
+def test_parallel_dump_workers_die_on_sigterm_as_processes_do(monkeypatch):
+    """The CLI's SIGTERM handler must not reach the forked workers: raised inside multiprocessing's queue lock
+    when Pool.terminate() stops them, it deadlocked a worker and hung the build."""
+    from compiler.doors import streams
+    saved = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGHUP)}
+    monkeypatch.setattr(emit_dump, "PARALLEL_MIN", 10)
+    monkeypatch.setattr(emit_dump, "_dump_output", lambda out: repr(
+        [signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)]))
+    try:
+        for s in saved:
+            signal.signal(s, signal.SIG_DFL)
+        streams.install_signal_handlers()  # as the CLI does
+        assert signal.getsignal(signal.SIGTERM) is streams._raise_interrupted
+        seen = set(emit_dump.dump_many([None] * 40))
+    finally:
+        for s, handler in saved.items():
+            signal.signal(s, handler)
+    assert seen == {repr([signal.SIG_DFL, signal.SIG_DFL, signal.SIG_IGN])}
 
 
 def test_parallel_dump_is_the_serial_dump_in_order(monkeypatch):
