@@ -69,7 +69,8 @@ def own_diagnostics(result: Result, chosen: list[Resolution]) -> tuple[list[Diag
     names = {(r.isvc.namespace, r.isvc.name) for r in chosen}
     own, others = [], []
     for d in result.diagnostics:
-        about = d.object is not None and d.object.kind == "InferenceService" and (d.object.namespace, d.object.name) in names
+        ref = d.object
+        about = ref is not None and ref.kind == "InferenceService" and (ref.namespace, ref.name) in names
         (own if (d.file, d.index) in docs or about else others).append(d)
     return own, others
 

@@ -373,7 +373,8 @@ def _outputs(generated: list, passthrough: list[Document], settings: Settings, r
         outputs.append(Output(doc.data, kinds.is_cluster_scoped(doc.kind), False))
     if not outputs and not settings.allow_empty:  # Decision 4: zero emitted objects, generated or passed through
         if nothing is not None:  # one message, saying why it is empty
-            result.diagnostics.append(error(EMPTY, f"the build emitted no objects: {nothing.message}", hint=nothing.hint))
+            result.diagnostics.append(error(EMPTY, f"the build emitted no objects: {nothing.message}",
+                                            hint=nothing.hint))
             return []
         result.diagnostics.append(error(EMPTY, "the build emitted no objects (none generated, none passed through)", hint="an empty build would let "
                                         "Argo CD or Flux prune everything; pass --allow-empty if that is meant"))

@@ -17,9 +17,9 @@ import click
 from compiler import KSERVE_VERSION, __version__
 from compiler.diagnostics import UsageError
 from compiler.doors import streams
-from compiler.doors.rebuild import build_command
 from compiler.doors.options import (ISSUES_URL, ExitWith, exit_code, output_format, report, settings_from,
                                     source_options)
+from compiler.doors.rebuild import build_command
 from compiler.schema.bundle import KSERVE_KUBERNETES_VERSION, kubernetes_versions
 
 # Lazy imports (the only ones), measured with python -X importtime: the pipeline costs ~320 ms to import
@@ -275,7 +275,8 @@ def explain(**opts):
     fmt = opts.get("fmt") or "text"
     if fmt not in EXPLAIN_FORMATS:  # Decision 5: explain prints its own output, as text or json
         raise UsageError(f"explain --format takes text or json, not {fmt}", code=EXPLAIN_FORMAT)
-    result = pipeline.compile(settings_from(opts, **_seen_by_door(opts)))  # expanded too: explain lists the objects each one produced
+    # Expanded too: explain lists the objects each InferenceService produced.
+    result = pipeline.compile(settings_from(opts, **_seen_by_door(opts)))
     chosen = explain_mod.selected(result, tuple(opts["names"]))
     missed = explain_mod.unmatched(result, tuple(opts["names"]))
     render = explain_mod.render_json if fmt == "json" else explain_mod.render_text

@@ -74,7 +74,8 @@ def refuse_placement(flux_dir: Path, out: Path, sources: tuple[str, ...]) -> Non
     target, where = out.resolve(), flux_dir.resolve()
     if where.is_relative_to(target):
         raise UsageError(f"--flux {flux_dir} is inside the output folder {out}; the next build would delete it",
-                         hint="write the Flux Kustomizations beside OUT, e.g. --flux clusters/production", code=BAD_FLUX)
+                         hint="write the Flux Kustomizations beside OUT, e.g. --flux clusters/production",
+                         code=BAD_FLUX)
     if target.is_relative_to(where):
         raise UsageError(f"the output folder {out} is inside --flux {flux_dir}; Flux would apply it twice",
                          hint="keep OUT and the Flux folder apart, e.g. -o rendered --flux clusters/production",
@@ -189,8 +190,8 @@ def write(flux_dir: Path, wanted: dict[str, str]) -> list[Diagnostic]:
     except OSError as exc:
         raise UsageError(f"cannot write the Flux folder {flux_dir}: {exc.strerror} ({exc.filename})",
                          code=BAD_FLUX) from None
-    return [notice(FLUX_REMOVED, f"removed {flux_dir / name}: its folder of the output is gone", file=str(flux_dir / name))
-            for name in stale]
+    return [notice(FLUX_REMOVED, f"removed {flux_dir / name}: its folder of the output is gone",
+                   file=str(flux_dir / name)) for name in stale]
 
 
 def _replace(path: Path, data: bytes) -> None:
