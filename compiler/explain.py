@@ -62,6 +62,29 @@ def unmatched(result: Result, names: tuple[str, ...]) -> list[Diagnostic]:
     return diags
 
 
+def own_diagnostics(result: Result, chosen: list[Resolution]) -> tuple[list[Diagnostic], list[Diagnostic]]:
+    """The diagnostics about the chosen InferenceServices (placed in their documents, or naming them as
+    their object), and the rest: `explain --name` answers for one object, not for the whole repo."""
+    docs = {(r.isvc.doc.file, r.isvc.doc.index) for r in chosen}
+    names = {(r.isvc.namespace, r.isvc.name) for r in chosen}
+    own, others = [], []
+    for d in result.diagnostics:
+        ref = d.object
+        about = ref is not None and ref.kind == "InferenceService" and (ref.namespace, ref.name) in names
+        (own if (d.file, d.index) in docs or about else others).append(d)
+    return own, others
+
+
+def elsewhere_line(others: list[Diagnostic]) -> str | None:
+    """One line for what --name leaves out, so a failing repo never looks clean."""
+    errors = sum(1 for d in others if d.severity.value == "error")
+    warnings = sum(1 for d in others if d.severity.value == "warning")
+    if not errors and not warnings:
+        return None
+    return (f"{errors} error(s) and {warnings} warning(s) about other objects are not shown with --name; "
+            "run explain (or validate --resolve) without --name to see them")
+
+
 def _runtime_text(res: Resolution) -> str:
     if res.how == "custom":
         return "no runtime: a custom container"

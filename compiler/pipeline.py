@@ -11,7 +11,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from compiler import catalog as catalog_mod
 from compiler import check, filtering, kinds, model
@@ -41,6 +41,8 @@ BAD_OBJECT_NAME = "KSC120"
 BAD_CONFIG_FILE = "KSC003"  # UsageError: the config_file setting names no usable ConfigMap
 CONFIG_NOT_STANDARD = "KSC013"
 EMPTY = "KSC608"
+PROGRESS_EVERY = 50  # InferenceServices expanded between two Settings.progress calls
+NOTHING_FOUND = "KSC124"  # warning: no SRC named, and `.` holds no KServe document (the error KSC608 when empty)
 INTERNAL = "KSC500"
 
 
@@ -80,18 +82,20 @@ def compile(settings: Settings, documents: list[Document] | None = None) -> Resu
     settings = replace(settings, kubernetes_version=kubernetes_version(settings.kubernetes_version))
     result = Result(filter=settings.filter)
     timings = result.timings
+    tick = settings.progress or _unwatched
     with timed(timings, "load"):
-        docs = documents if documents is not None else _load_sources(settings, result)
+        docs = documents if documents is not None else _load_sources(settings, result, tick)
         catalog_docs, catalog_diags = catalog_mod.load_catalog(settings.catalog)
         result.diagnostics += catalog_diags
         result.config = _config(settings, docs, result)
         consumed, passthrough = _classify(docs, settings, result)
+        nothing = _nothing_found(settings, result, consumed) if documents is None else None
         result.documents = consumed + passthrough
         result.silenced, bad = filtering.silenced(result.documents)
         result.diagnostics += bad
     with timed(timings, "validate"):
         kserve_docs = catalog_docs + consumed
-        result.diagnostics += validate_documents.validate(kserve_docs, crds=settings.crds,
+        result.diagnostics += validate_documents.validate(_watched(kserve_docs, "validate", tick), crds=settings.crds,
                                                           gateway_api=result.config.ingress.enable_gateway_api)
         result.diagnostics += runtime_rules.same_priority_conflicts(
             [d for d in kserve_docs if d.kind in model.RUNTIME_KINDS], default_namespace=settings.default_namespace)
@@ -100,14 +104,34 @@ def compile(settings: Settings, documents: list[Document] | None = None) -> Resu
     with timed(timings, "resolve"):
         _model(settings, catalog_docs, [d for d in consumed if id(d) not in invalid], result)
         if settings.resolve:
-            _resolve(result)
+            _resolve(result, tick)
     if settings.expand and settings.resolve:
         with timed(timings, "expand"):
-            generated = _expand(settings, catalog_docs, consumed, result)
+            generated = _expand(settings, catalog_docs, consumed, result, tick)
         with timed(timings, "check"):
-            _check(settings, generated, result)
-        result.outputs = _outputs(generated, passthrough, settings, result)
+            _check(settings, generated, result, tick)
+        result.outputs = _outputs(generated, passthrough, settings, result, nothing)
+    elif nothing is not None:
+        result.diagnostics.append(nothing)
     return result
+
+
+def _unwatched(stage: str, done: int, total: int) -> None:
+    """Settings.progress when nobody watches."""
+
+
+def _watched(items: list, stage: str, tick) -> Iterable:
+    """`items` as they are, or, when someone watches, an iterator telling Settings.progress how far a
+    stage got every PROGRESS_EVERY items. The stages take any iterable, so they never know."""
+    if tick is _unwatched:
+        return items
+
+    def counted() -> Iterator:
+        for done, item in enumerate(items):
+            if done % PROGRESS_EVERY == 0:
+                tick(stage, done, len(items))
+            yield item
+    return counted()
 
 
 @contextmanager
@@ -120,11 +144,11 @@ def timed(timings: dict[str, float], stage: str) -> Iterator[None]:
         timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - start
 
 
-def _load_sources(settings: Settings, result: Result) -> list[Document]:
+def _load_sources(settings: Settings, result: Result, tick=_unwatched) -> list[Document]:
     files, diags = collect(list(settings.sources), excludes=settings.excludes, skip=settings.skip)
     result.diagnostics += diags
     result.files = [f.display for f in files]
-    loaded = load(files, limits=settings.limits, stdin=settings.stdin)
+    loaded = load(_watched(files, "load", tick), limits=settings.limits, stdin=settings.stdin)
     result.diagnostics += loaded.diagnostics
     result.read = len(loaded.documents)
     return loaded.documents
@@ -272,16 +296,17 @@ def _model(settings: Settings, catalog_docs: list[Document], consumed: list[Docu
             hint='set deploy to {"defaultDeploymentMode": "Standard"} in inferenceservice-config'))
 
 
-def _resolve(result: Result) -> None:
+def _resolve(result: Result, tick=_unwatched) -> None:
     index = Runtimes(result.runtimes)
-    for isvc in result.services:
+    for isvc in _watched(result.services, "resolve", tick):
         for component in isvc.components:
             res = resolve(isvc, component, index)
             result.resolutions.append(res)
             result.diagnostics += res.diagnostics
 
 
-def _expand(settings: Settings, catalog_docs: list[Document], consumed: list[Document], result: Result) -> list:
+def _expand(settings: Settings, catalog_docs: list[Document], consumed: list[Document], result: Result,
+            tick=_unwatched) -> list:
     # Lazy, measured: expand/ costs ~55 ms to import, and `validate` (the pre-commit hook's command,
     # run on a file or two) never expands.
     from compiler.expand import expand
@@ -300,7 +325,9 @@ def _expand(settings: Settings, catalog_docs: list[Document], consumed: list[Doc
     by_isvc: dict[int, list[Resolution]] = {}
     for res in result.resolutions:
         by_isvc.setdefault(id(res.isvc), []).append(res)
-    for isvc in result.services:
+    for done, isvc in enumerate(result.services):
+        if done % PROGRESS_EVERY == 0:
+            tick("expand", done, len(result.services))
         resolutions = by_isvc.get(id(isvc), [])
         if not resolutions or any(r.how == "unresolved" for r in resolutions):
             continue
@@ -318,10 +345,11 @@ def _stamp(obj: dict, doc: Document) -> dict:
     return obj
 
 
-def _check(settings: Settings, generated: list, result: Result) -> None:
+def _check(settings: Settings, generated: list, result: Result, tick=_unwatched) -> None:
     if result.failed():
         return
-    result.diagnostics += check.check([obj for obj, _ in generated], kubernetes_version=settings.kubernetes_version)
+    result.diagnostics += check.check(_watched([obj for obj, _ in generated], "check", tick),
+                                      kubernetes_version=settings.kubernetes_version)
     result.diagnostics += _apiserver_rules(settings, generated=generated)  # issue 13: what the API server refuses
 
 
@@ -333,8 +361,25 @@ def _apiserver_rules(settings: Settings, passthrough: list[Document] = (), gener
             + apiserver.generated_diagnostics(generated, relaxed_env_names=relaxed))
 
 
-def _outputs(generated: list, passthrough: list[Document], settings: Settings, result: Result) -> list[Output]:
+def _nothing_found(settings: Settings, result: Result, consumed: list[Document]) -> Diagnostic | None:
+    """When `.` was searched by default and holds no KServe document, say where we looked, and point at `-`
+    when something is piped in: stdin is read only with `-` (Decision 1), since CI runners leave a pipe there."""
+    if settings.sources_named or any(d.kind in kinds.CONSUMED_KINDS and d.kind != model.STORAGE_CONTAINER_KIND
+                                     for d in consumed):
+        return None
+    files = len(result.files)
+    hint = ("stdin is not a terminal but is read only when a source is -: add - to read what is piped in"
+            if settings.stdin_piped else
+            "name the folders or files that hold your InferenceServices and runtimes, e.g. kserve-compiler build models/")
+    return warning(NOTHING_FOUND, f"no InferenceService, ServingRuntime or ClusterServingRuntime found: no source "
+                   f"was named, so the current folder . was searched ({files} YAML file{'' if files == 1 else 's'}, "
+                   "hidden folders, kustomization files and folders of our output skipped)", hint=hint)
+
+
+def _outputs(generated: list, passthrough: list[Document], settings: Settings, result: Result,
+             nothing: Diagnostic | None = None) -> list[Output]:
     if result.failed():
+        result.diagnostics += [nothing] if nothing else []
         return []
     outputs = [Output(obj, False, True) for obj, _ in generated]
     for doc in passthrough:
@@ -343,7 +388,13 @@ def _outputs(generated: list, passthrough: list[Document], settings: Settings, r
                                              "as namespaced", **doc.where()))
         outputs.append(Output(doc.data, kinds.is_cluster_scoped(doc.kind), False))
     if not outputs and not settings.allow_empty:  # Decision 4: zero emitted objects, generated or passed through
+        if nothing is not None:  # one message, saying why it is empty
+            result.diagnostics.append(error(EMPTY, f"the build emitted no objects: {nothing.message}",
+                                            hint=nothing.hint))
+            return []
         result.diagnostics.append(error(EMPTY, "the build emitted no objects (none generated, none passed through)", hint="an empty build would let "
                                         "Argo CD or Flux prune everything; pass --allow-empty if that is meant"))
         return []
+    if nothing is not None:
+        result.diagnostics.append(nothing)
     return outputs

@@ -9,8 +9,9 @@ that setting (the CLI's flag, the KRM functionConfig key).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from compiler.filtering import Filter
 
@@ -46,3 +47,8 @@ class Settings:
     filter: Filter = Filter()              # --quiet, --min-severity, --select, --ignore, the project file
     stdin: bytes | None = None             # stdin's bytes when a source is "-" (tests, KRM)
     drop_previous_output: bool = False     # KRM: items we generated last time are regenerated
+    sources_named: bool = True             # False: no SRC was given, so `.` was searched by default
+    stdin_piped: bool = False              # stdin is not a terminal, yet unread (no `-`): worth a hint
+    # Called as progress(stage, done, total) while compiling, for a door that shows progress (a terminal);
+    # it must not touch the data. None: nobody is watching.
+    progress: Callable[[str, int, int], None] | None = field(default=None, compare=False)

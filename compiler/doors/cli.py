@@ -20,6 +20,7 @@ from compiler.doors import streams
 from compiler.doors.diff_command import diff
 from compiler.doors.options import (ISSUES_URL, ExitWith, exit_code, output_format, report, settings_from,
                                     source_options)
+from compiler.doors.rebuild import build_command
 from compiler.schema.bundle import KSERVE_KUBERNETES_VERSION, kubernetes_versions
 
 # Lazy imports (the only ones), measured with python -X importtime: the pipeline costs ~320 ms to import
@@ -86,6 +87,22 @@ class _Group(click.Group):
         sys.exit(streams.flush_stdout(code))
 
 
+def _progress(opts: dict):
+    """Bars on a terminal (doors/progress.py), else a silent stand-in; cleared however the command ends."""
+    from compiler.doors import progress  # lazy: only the compiling commands need it
+    bars = progress.for_terminal(bool(opts.get("quiet")), output_format(opts.get("fmt")))
+    click.get_current_context().call_on_close(bars.close)
+    return bars
+
+
+def _seen_by_door(opts: dict) -> dict:
+    """What only the process knows, for the message when `.` holds nothing (Settings.sources_named)."""
+    named = tuple(opts.get("sources") or ())
+    stdin = sys.stdin
+    return {"sources_named": bool(named),
+            "stdin_piped": "-" not in named and stdin is not None and not stdin.closed and not stdin.isatty()}
+
+
 def _usage_error(exc: UsageError) -> None:
     click.echo(f"kserve-compiler: error {exc.code}: {exc.worded(FLAGS)}", err=True)
     if exc.hint:
@@ -147,7 +164,10 @@ def validate(**opts):
     rules (names, replicas, autoscaler class, runtimes that share a priority).
     """
     from compiler import pipeline  # lazy
-    result = pipeline.compile(settings_from(opts, resolve=opts["do_resolve"], expand=False))
+    bars = _progress(opts)
+    result = pipeline.compile(settings_from(opts, resolve=opts["do_resolve"], expand=False, progress=bars or None,
+                                            **_seen_by_door(opts)))
+    bars.close()
     report(result, opts, to_stdout=True)
     raise ExitWith(exit_code(result, opts))
 
@@ -160,6 +180,10 @@ def validate(**opts):
               "is not what the sources compile to.")
 @click.option("--force", is_flag=True, help="With -o: take over a non-empty folder kserve-compiler did not write.")
 @click.option("--allow-empty", is_flag=True, default=None, help="Succeed even when no object is generated.")
+@click.option("--flux", "flux", metavar="DIR", help="With -o: also write one Flux Kustomization per folder of OUT "
+              "into DIR (outside OUT), removing ours whose folder is gone.")
+@click.option("--flux-source", metavar="[NS/]NAME", help="With --flux: the GitRepository that holds OUT "
+              "(default flux-system/flux-system).")
 @click.option("--storage-injection", type=click.Choice(["pod", "webhook"]), default=None,
               help="pod (default): write the storage initializer into the pod template; webhook: leave it "
                    "to KServe's pod webhook, exactly as KServe's controller does.")
@@ -172,17 +196,20 @@ def build(**opts):
     in atomically: a failed build leaves the previous OUT exactly as it was.
     """
     from compiler import pipeline  # lazy
-    from compiler.emit import drift, layout, outdir  # lazy
+    from compiler.emit import drift, flux, layout, outdir  # lazy
     out = Path(opts["out"]) if opts["out"] else None
     if opts["check_only"] and out is None:
         raise UsageError("--check needs -o OUT: the folder to compare", code=CHECK_WITHOUT_OUT)
     if out is not None:
         outdir.refuse_sources_inside(out, tuple(opts.get("sources") or (".",)))
+    flux_dir, flux_target = _flux_options(opts, out)
     repaired = outdir.repair_leftovers(out) if out is not None and not opts["check_only"] else []
-    settings = settings_from(opts, skip=(out,) if out else ())
+    bars = _progress(opts)
+    settings = settings_from(opts, skip=(out,) if out else (), progress=bars or None, **_seen_by_door(opts))
     result = pipeline.compile(settings)
     result.diagnostics += repaired
     if out is None:
+        bars.close()  # before the report; a folder build goes on to emit
         code = exit_code(result, opts)
         report(result, opts, to_stdout=False, emitted=len(result.outputs) if code == 0 else 0)
         if code == 0:
@@ -191,20 +218,49 @@ def build(**opts):
     code = exit_code(result, opts)
     files: dict = {}
     if code == 0:
+        bars("emit", 0, 0)
         files, layout_diags = layout.layout(result.outputs, settings.default_namespace)
         result.diagnostics += layout_diags
         code = exit_code(result, opts)
     if code == 0 and opts["check_only"]:
-        clean, diff, drifted = drift.check_folder(out, files)
+        rebuild = build_command(click.get_current_context())
+        clean, diff, drifted = drift.check_folder(out, files, rebuild)
+        if flux_dir is not None:
+            flux_drift, flux_diff = flux.check(flux_dir, _flux_plan(files, flux_target), rebuild)
+            clean, diff, drifted = clean and not flux_drift, diff + flux_diff, drifted + flux_drift
         result.diagnostics += drifted
+        bars.close()
         report(result, opts, to_stdout=True, emitted=len(result.outputs))
         if diff:
             click.echo(diff, nl=False, err=output_format(opts.get("fmt")) != "text")
         raise ExitWith(0 if clean else 1)
     if code == 0:
+        flux_files = _flux_plan(files, flux_target) if flux_dir is not None else None
+        if flux_files is not None:
+            flux.refuse_foreign(flux_dir, flux_files)  # exit 2 with OUT untouched
         result.diagnostics += outdir.write_folder(out, files, force=opts["force"])  # OutputError: exit 2
+        if flux_files is not None:
+            result.diagnostics += flux.write(flux_dir, flux_files)
+    bars.close()
     report(result, opts, to_stdout=True, emitted=len(result.outputs) if code == 0 else 0)
     raise ExitWith(code)
+
+
+def _flux_options(opts: dict, out: Path | None):
+    """--flux DIR and --flux-source, checked before anything is compiled (all exit 2)."""
+    from compiler.emit import flux  # lazy: emit/ is imported by build only
+    if not opts.get("flux"):
+        return None, None
+    if out is None:
+        raise UsageError("--flux needs -o OUT: the output folder Flux applies", code=flux.BAD_FLUX)
+    flux.refuse_placement(Path(opts["flux"]), out, tuple(opts.get("sources") or (".",)))
+    where = flux.path_in_repository(out, flux.repository_root(out))  # OUT as Flux sees it, from the repo's root
+    return Path(opts["flux"]), (where, flux.Source.parse(opts.get("flux_source")))
+
+
+def _flux_plan(files: dict, target: tuple) -> dict:
+    from compiler.emit import flux  # lazy, as above
+    return flux.plan(flux.folders(files), *target)
 
 
 @main.command(epilog=EPILOG)
@@ -222,13 +278,20 @@ def explain(**opts):
     fmt = opts.get("fmt") or "text"
     if fmt not in EXPLAIN_FORMATS:  # Decision 5: explain prints its own output, as text or json
         raise UsageError(f"explain --format takes text or json, not {fmt}", code=EXPLAIN_FORMAT)
-    result = pipeline.compile(settings_from(opts))  # expanded too: explain lists the objects each one produced
+    # Expanded too: explain lists the objects each InferenceService produced.
+    result = pipeline.compile(settings_from(opts, **_seen_by_door(opts)))
     chosen = explain_mod.selected(result, tuple(opts["names"]))
-    result.diagnostics += explain_mod.unmatched(result, tuple(opts["names"]))
+    missed = explain_mod.unmatched(result, tuple(opts["names"]))
     render = explain_mod.render_json if fmt == "json" else explain_mod.render_text
     click.echo(render(result, chosen), nl=False)
+    code = exit_code(result, opts)  # of the whole run: a repo that does not compile is exit 1 even here
+    if opts["names"]:  # only the named objects' own diagnostics, and one line counting the rest
+        result.diagnostics, others = explain_mod.own_diagnostics(result, chosen)
+        if explain_mod.elsewhere_line(others):
+            click.echo(f"kserve-compiler: {explain_mod.elsewhere_line(others)}", err=True)
+    result.diagnostics += missed
     report(result, {**opts, "fmt": "text"}, to_stdout=False)
-    raise ExitWith(exit_code(result, opts))
+    raise ExitWith(code or exit_code(result, opts))
 
 
 @main.command("catalog")

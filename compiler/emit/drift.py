@@ -1,5 +1,6 @@
 """`build -o OUT --check`: what `outdir.write_folder(out, files)` would write compared with OUT, byte for
-byte, marker included; writes nothing. Drift is one KSC603 diagnostic per file and a unified diff.
+byte; writes nothing. Drift is one KSC603 diagnostic per file and a unified diff. Our marker file is never
+drift: it changes exactly when another file does, so reporting it would only repeat that file.
 """
 
 from __future__ import annotations
@@ -9,21 +10,29 @@ import os
 import stat
 from pathlib import Path
 
+from compiler.constants import OUTPUT_MARKER
 from compiler.diagnostics import Diagnostic, error
-from compiler.emit.outdir import OutputError, checked_files, output_error
+from compiler.emit.outdir import FOREIGN_OUT, OutputError, checked_files, output_error
 
 DRIFT = "KSC603"  # --check: a file of OUT is not what the sources compile to
 
 
-
-def check_folder(out: Path, files: dict[str, str]) -> tuple[bool, str, list[Diagnostic]]:
-    """Compare what `write_folder(out, files)` would write with OUT, byte for byte, marker included
-    (the marker changes exactly when another file does, or when someone edited it). Writes nothing.
-    Returns (clean, unified diff from OUT as it is (a/) to what a build would make it (b/), one
-    KSC603 error per drifted file)."""
+def check_folder(out: Path, files: dict[str, str], rebuild: str | None = None
+                 ) -> tuple[bool, str, list[Diagnostic]]:
+    """Compare what `write_folder(out, files)` would write with OUT, byte for byte, the marker left out.
+    Writes nothing. `rebuild` is the command that brings OUT up to date, as the user would type it (the
+    door knows how the sources were named). Returns (clean, unified diff from OUT as it is (a/) to what
+    a build would make it (b/), one KSC603 error per drifted file). A non-empty OUT without our marker is
+    not drift but a folder a build would refuse: the same OutputError (exit 2)."""
     out = Path(out)
     current = _read_tree(out)
-    wanted = {path: text.encode() for path, text in checked_files(files).items()}
+    if current and OUTPUT_MARKER not in current:
+        raise OutputError(f"output folder {out} was not written by kserve-compiler (it has no {OUTPUT_MARKER} "
+                          "file), so it cannot be checked", "build it once with -o (and --force to take the folder "
+                          "over), commit the result, then check", code=FOREIGN_OUT)
+    current.pop(OUTPUT_MARKER, None)
+    wanted = {path: text.encode() for path, text in checked_files(files).items() if path != OUTPUT_MARKER}
+    command = rebuild or f"kserve-compiler build -o {out}"
     diffs: list[str] = []
     diags: list[Diagnostic] = []
     for path in sorted(current.keys() | wanted.keys()):
@@ -39,8 +48,8 @@ def check_folder(out: Path, files: dict[str, str]) -> tuple[bool, str, list[Diag
         else:
             why = "differs from what the sources compile to"
         diags.append(error(DRIFT, f"out of date: {path} {why}", file=str(out / path),
-                           hint=f"run kserve-compiler build -o {out} and commit the result"))
-        diffs.append(_unified(path, have, want))
+                           hint=f"run: {command}; then commit the result"))
+        diffs.append(unified(path, have, want))
     return not diags, "".join(diffs), diags
 
 
@@ -81,6 +90,6 @@ def _lines(data: bytes | None) -> list[str]:
     return lines
 
 
-def _unified(path: str, have: bytes | None, want: bytes | None) -> str:
+def unified(path: str, have: bytes | None, want: bytes | None) -> str:
     diff = "".join(difflib.unified_diff(_lines(have), _lines(want), f"a/{path}", f"b/{path}"))
     return diff or f"--- a/{path}\n+++ b/{path}\n"  # e.g. an empty file, or a symlink to replace

@@ -9,6 +9,7 @@ import gc
 import multiprocessing
 import os
 import re
+import signal
 
 import yaml
 
@@ -147,6 +148,15 @@ def _dump_slice(bounds: tuple[int, int]) -> list[str]:
     return [_dump_output(out) for out in _PENDING[bounds[0]:bounds[1]]]
 
 
+def _worker_signals() -> None:
+    """Workers keep the default signal actions: the CLI's SIGTERM/SIGHUP handler (doors/streams.py), inherited
+    through fork, raised inside multiprocessing's queue lock when Pool.terminate() stopped an idle worker,
+    which then deadlocked and hung the build forever (1 run in ~70 of 2,500 objects). Ctrl-C is the parent's."""
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def dump_many(outputs: list[Output]) -> list[str]:
     """Every output's YAML, in order; in parallel worker processes for large builds."""
     global _PENDING
@@ -158,7 +168,7 @@ def dump_many(outputs: list[Output]) -> list[str]:
     _PENDING = outputs
     gc.freeze()  # the workers' collector then never walks (and copies) the parent's heap
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        with multiprocessing.get_context("fork").Pool(workers, initializer=_worker_signals) as pool:
             parts = pool.map(_dump_slice, chunks, chunksize=1)
     finally:
         _PENDING = []

@@ -6,6 +6,7 @@ import ctypes
 import errno
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -493,10 +494,29 @@ def test_check_reports_drift_with_a_readable_diff(tmp_path, files):
     assert "+++ b/default/settings.configmap.yaml\n@@ -0,0 +1,6 @@\n+apiVersion: v1\n" in diff
 
 
-def test_check_missing_out_is_all_drift(tmp_path, files):
+def test_check_missing_out_is_all_drift_but_the_marker(tmp_path, files):
     clean, diff, diags = drift.check_folder(tmp_path / "nothing", files)
-    assert not clean and len(diags) == len(files)
-    assert f"+++ b/{OUTPUT_MARKER}" in diff
+    assert not clean and len(diags) == len(set(files) - {OUTPUT_MARKER})
+    assert OUTPUT_MARKER not in diff and not any(OUTPUT_MARKER in d.message for d in diags)
+
+
+def test_check_never_reports_the_marker(tmp_path, files):
+    out = tmp_path / "rendered"
+    outdir.write_folder(out, files)
+    (out / OUTPUT_MARKER).write_text("edited by hand\n")
+    assert drift.check_folder(out, files) == (True, "", [])
+    (out / "kustomization.yaml").write_text("resources: []\n")
+    clean, diff, diags = drift.check_folder(out, files, "kserve-compiler build repo -o rendered")
+    assert [d.file for d in diags] == [str(out / "kustomization.yaml")] and OUTPUT_MARKER not in diff
+    assert diags[0].hint == "run: kserve-compiler build repo -o rendered; then commit the result"
+
+
+def test_check_refuses_a_folder_we_did_not_write(tmp_path, files):
+    out = tmp_path / "rendered"
+    outdir.write_folder(out, files)
+    (out / OUTPUT_MARKER).unlink()
+    with pytest.raises(outdir.OutputError, match="not written by kserve-compiler"):
+        drift.check_folder(out, files)
 
 
 def test_check_out_that_is_a_file(tmp_path, files):
@@ -589,6 +609,26 @@ def test_full_and_read_only_file_systems(tmp_path):
     assert report["full"][0] == "KSC605" and "the disk is full" in report["full"][1]
     assert report["readonly"][0] == "KSC605" and "read-only" in report["readonly"][1]
     assert report["full_intact"] and report["ro_intact"] and report["siblings"] == []
+
+
+def test_parallel_dump_workers_die_on_sigterm_as_processes_do(monkeypatch):
+    """The CLI's SIGTERM handler must not reach the forked workers: raised inside multiprocessing's queue lock
+    when Pool.terminate() stops them, it deadlocked a worker and hung the build."""
+    from compiler.doors import streams
+    saved = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGHUP)}
+    monkeypatch.setattr(emit_dump, "PARALLEL_MIN", 10)
+    monkeypatch.setattr(emit_dump, "_dump_output", lambda out: repr(
+        [signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)]))
+    try:
+        for s in saved:
+            signal.signal(s, signal.SIG_DFL)
+        streams.install_signal_handlers()  # as the CLI does
+        assert signal.getsignal(signal.SIGTERM) is streams._raise_interrupted
+        seen = set(emit_dump.dump_many([None] * 40))
+    finally:
+        for s, handler in saved.items():
+            signal.signal(s, handler)
+    assert seen == {repr([signal.SIG_DFL, signal.SIG_DFL, signal.SIG_IGN])}
 
 
 def test_parallel_dump_is_the_serial_dump_in_order(monkeypatch):
