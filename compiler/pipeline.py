@@ -58,6 +58,10 @@ class Result:
     silenced: list[filtering.Silenced] = field(default_factory=list)  # per-object annotations
     files: list[str] = field(default_factory=list)                # every source file read, as the user names it
     read: int = 0                                                  # documents parsed from them
+    # Every generated object and pass-through document, even when the build failed and `outputs` is empty:
+    # `fix` compares them per source file before and after its rewrite (compiler/fix/verify.py).
+    generated: list[dict] = field(default_factory=list)
+    passthrough: list[Document] = field(default_factory=list)
 
     def shown(self) -> tuple[list[Diagnostic], int]:
         """The diagnostics to report (errors always) and how many the filters hid. A door may append
@@ -85,7 +89,7 @@ def compile(settings: Settings, documents: list[Document] | None = None) -> Resu
         result.diagnostics += catalog_diags
         result.config = _config(settings, docs, result)
         consumed, passthrough = _classify(docs, settings, result)
-        result.documents = consumed + passthrough
+        result.documents, result.passthrough = consumed + passthrough, passthrough
         result.silenced, bad = filtering.silenced(result.documents)
         result.diagnostics += bad
     with timed(timings, "validate"):
@@ -103,6 +107,7 @@ def compile(settings: Settings, documents: list[Document] | None = None) -> Resu
     if settings.expand and settings.resolve:
         with timed(timings, "expand"):
             generated = _expand(settings, catalog_docs, consumed, result)
+            result.generated = [obj for obj, _ in generated]
         with timed(timings, "check"):
             _check(settings, generated, result)
         result.outputs = _outputs(generated, passthrough, settings, result)

@@ -17,6 +17,7 @@ import click
 from compiler import KSERVE_VERSION, __version__
 from compiler.diagnostics import UsageError
 from compiler.doors import streams
+from compiler.doors.fix_command import fix as fix_command
 from compiler.doors.options import (ISSUES_URL, ExitWith, exit_code, output_format, report, settings_from,
                                     source_options)
 from compiler.schema.bundle import KSERVE_KUBERNETES_VERSION, kubernetes_versions
@@ -271,6 +272,9 @@ def kustomize_plugin(config_file):
     """Run as a kustomize legacy exec plugin (kubectl kustomize --enable-alpha-plugins)."""
     from compiler.doors import kustomize_plugin as plugin  # lazy
     raise ExitWith(plugin.run(config_file, sys.stdin, sys.stdout, sys.stderr))
+
+
+main.add_command(fix_command)
 
 
 if __name__ == "__main__":
