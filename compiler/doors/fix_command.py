@@ -68,10 +68,12 @@ def fix(**opts):
     for diag in notes:
         _echo_diagnostic(diag)
     changed = [f for f in fixes if f.changed]
+    verb = "would fix" if opts["show_diff"] else "fixed"
     for item in changed:
-        for applied in item.applied:
-            verb = "would fix" if opts["show_diff"] else "fixed"
-            click.echo(f"{item.source.display}:{applied.line}: {verb} {applied.code} {applied.what}", err=True)
+        for applied in sorted(item.applied, key=lambda a: (a.round, a.line)):
+            where = f"{item.source.display}:{applied.line}" if applied.round == 0 else item.source.display
+            then = " (once the fixes above are made)" if applied.round else ""
+            click.echo(f"{where}: {verb} {applied.code} {applied.what}{then}", err=True)
     for item in fixes:
         if item.problem and not item.changed:
             click.echo(f"{item.source.display}: not fixed: {item.problem}", err=True)
@@ -83,7 +85,6 @@ def fix(**opts):
     count = sum(len(item.applied) for item in changed)
     refused = sum(1 for f in fixes if f.refused)
     tail = f" ({refused} file{'s' * (refused != 1)} not written: the build would be worse)" if refused else ""
-    verb = "would fix" if opts["show_diff"] else "fixed"
     click.echo(f"kserve-compiler fix: {verb} {count} problem{'s' * (count != 1)} in {len(changed)} "
                f"file{'s' * (len(changed) != 1)}{tail}", err=True)
     raise ExitWith(1 if opts["show_diff"] and changed else 0)

@@ -17,8 +17,9 @@ assert tuple(sorted(FIXERS)) == FIXED_CODES, "FIXED_CODES must list exactly the 
 @dataclass(frozen=True)
 class Applied:
     code: str
-    line: int
+    line: int        # in the text the fix was planned on: the original's when `round` is 0
     what: str
+    round: int = 0   # 1, 2...: uncovered by the fixes of the rounds before (run.py)
 
 
 @dataclass(frozen=True)

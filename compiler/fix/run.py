@@ -6,7 +6,7 @@ writes the files (write.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from compiler import pipeline
 from compiler.diagnostics import Diagnostic
@@ -39,7 +39,7 @@ def fix_sources(settings: Settings, files: list[tuple[SourceFile, bytes]]) -> li
     applied: dict[str, list] = {name: [] for name in original}
     problems: dict[str, str] = {}
     before = result = _compile(settings, files, current)
-    for _ in range(MAX_ROUNDS):
+    for round_ in range(MAX_ROUNDS):
         wants = _wants(settings, result)
         by_file: dict[str, list[Diagnostic]] = {}
         for diag in result.diagnostics:
@@ -53,7 +53,7 @@ def fix_sources(settings: Settings, files: list[tuple[SourceFile, bytes]]) -> li
                 problems[name] = planned.problem
             if planned.text != text:
                 current[name], moved = planned.text, True
-                applied[name] += planned.applied
+                applied[name] += [replace(a, round=round_) for a in planned.applied]
         if not moved:
             break
         result = _compile(settings, files, current)
