@@ -26,25 +26,26 @@ def fix(diag: Diagnostic, documents: list, text: Text) -> tuple[list[Edit], str]
         return None  # an explicit null that KServe overwrites with v2: rewriting it would be a guess
     rename = replace_scalar(text, diag.line - 1, diag.column - 1, key, "model")
     insert = _flow_insert(text, predictor, key, block, add_protocol) if tree.is_flow(block) or not block \
-        else _block_insert(text, diag.column - 1, block, key, add_protocol)
+        else _block_insert(text, diag.line - 1, diag.column - 1, block, key, add_protocol)
     if rename is None or insert is None:
         return None
     what = f"predictor.{key} -> predictor.model with modelFormat {key}"
     return [rename, insert], what + (" and protocolVersion v2" if add_protocol else "")
 
 
-def _block_insert(text: Text, key_column: int, block, key: str, add_protocol: bool) -> Edit | None:
-    """New lines before the block's first key, at its indentation; nested by the file's own step."""
+def _block_insert(text: Text, key_line: int, key_column: int, block, key: str, add_protocol: bool) -> Edit | None:
+    """New lines right below `<framework>:` (above any comment there, which belongs to the field it
+    precedes), at the indentation of the block's keys, nested by the file's own step."""
     first = next(iter(block))
     line, column = block.lc.key(first)
-    at = text.offset(line, column)
-    if text.body[text.starts[line]:at].strip():
-        return None  # the first key shares its line with something else: not a layout to guess at
+    if line <= key_line or text.body[text.starts[line]:text.offset(line, column)].strip():
+        return None  # the block's keys share a line with something else: not a layout to guess at
     indent, step = " " * column, " " * (column - key_column if column > key_column else 2)
     nl = text.newline
-    new = f"modelFormat:{nl}{indent}{step}name: {key}{nl}{indent}"
+    new = f"{indent}modelFormat:{nl}{indent}{step}name: {key}{nl}"
     if add_protocol:
-        new += f"protocolVersion: v2{nl}{indent}"
+        new += f"{indent}protocolVersion: v2{nl}"
+    at = text.starts[key_line + 1]
     return Edit(at, at, new)
 
 
