@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 
 import yaml
 
-from compiler.constants import DEPLOYMENT_MODE_ANNOTATION, KSERVE_CONTAINER
+from compiler.constants import DEPLOYMENT_MODE_ANNOTATION, KSERVE_CONTAINER, OLD_DEPLOYMENT_MODES
 from compiler.diagnostics import Diagnostic, error, notice, warning
 from compiler.document import Document
 from compiler.plain import clone
@@ -28,6 +28,7 @@ NO_IMPLEMENTATION = "KSC231"
 DEPLOYMENT_MODE = "KSC233"
 CANARY = "KSC246"           # a canary the webhook refuses (checked in expand/canary.py)
 MULTI_NODE_WEBHOOK = "KSC247"  # validateMultiNodeVariables (checked in expand/multinode.py; KSC232 is retired)
+OLD_DEPLOYMENT_MODE = "KSC248"  # notice: RawDeployment / Serverless, the old names (`fix` rewrites them)
 
 # The legacy framework blocks of PredictorSpec, in KServe's order (docs/kserve-behaviour.md §3).
 FRAMEWORKS = ("sklearn", "xgboost", "tensorflow", "pytorch", "triton", "onnx", "pmml", "lightgbm",
@@ -303,14 +304,22 @@ def _custom_component(part: dict, kind: str) -> dict:
 
 def _deployment_mode(doc: Document, annotations: dict) -> list[Diagnostic]:
     mode = annotations.get(DEPLOYMENT_MODE_ANNOTATION)
+    diags = [_old_mode_notice(doc, mode)] if mode in OLD_DEPLOYMENT_MODES else []
     if mode in (None, ""):
         annotations[DEPLOYMENT_MODE_ANNOTATION] = "Standard"
-        return []
+        return diags
     if mode in ("Standard", "RawDeployment"):
         annotations[DEPLOYMENT_MODE_ANNOTATION] = "Standard"
-        return []
+        return diags
     annotations[DEPLOYMENT_MODE_ANNOTATION] = "Standard"
-    return [warning(DEPLOYMENT_MODE, f"deployment mode {mode!r} is not compiled; kserve-compiler emits "
-                    "Standard (raw Deployment) objects for this InferenceService",
-                    **doc.where(("metadata", "annotations", DEPLOYMENT_MODE_ANNOTATION)),
-                    hint="set serving.kserve.io/deploymentMode: Standard to say so, or deploy it with KServe")]
+    return diags + [warning(DEPLOYMENT_MODE, f"deployment mode {mode!r} is not compiled; kserve-compiler emits "
+                            "Standard (raw Deployment) objects for this InferenceService",
+                            **doc.where(("metadata", "annotations", DEPLOYMENT_MODE_ANNOTATION)),
+                            hint="set serving.kserve.io/deploymentMode: Standard to say so, or deploy it with KServe")]
+
+
+def _old_mode_notice(doc: Document, mode: str) -> Diagnostic:
+    return notice(OLD_DEPLOYMENT_MODE, f"deployment mode {mode!r} is the old name of {OLD_DEPLOYMENT_MODES[mode]!r}; "
+                  "KServe v0.20 rewrites it", **doc.where(("metadata", "annotations", DEPLOYMENT_MODE_ANNOTATION),
+                                                          key=False),
+                  hint=f"write {OLD_DEPLOYMENT_MODES[mode]} (kserve-compiler fix does)")

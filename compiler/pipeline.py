@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Iterable, Iterator
 
 from compiler import catalog as catalog_mod
@@ -18,15 +17,15 @@ from compiler import check, filtering, kinds, model
 from compiler import config as config_mod
 from compiler.apiserver import objects as apiserver
 from compiler.constants import KSERVE_GROUP
-from compiler.diagnostics import (SETTING, Diagnostic, Severity, UsageError, error, has_errors, has_internal_error,
-                                  notice, warning)
+from compiler.diagnostics import Diagnostic, Severity, error, has_errors, has_internal_error, notice, warning
 from compiler.document import Document
 from compiler.emit import Output
 from compiler.resolve import Resolution, Runtimes, resolve
 from compiler.schema.bundle import kubernetes_version
 from compiler.settings import Settings
+from compiler.sources.config_file import read_config_file
 from compiler.sources.parse import load
-from compiler.sources.walk import SourceFile, collect
+from compiler.sources.walk import collect
 from compiler.validate import documents as validate_documents
 from compiler.validate import fields
 from compiler.validate import runtime as runtime_rules
@@ -38,7 +37,6 @@ UNKNOWN_KIND = "KSC117"
 CATALOG_OVERRIDE = "KSC118"
 PREVIOUS_OUTPUT = "KSC119"
 BAD_OBJECT_NAME = "KSC120"
-BAD_CONFIG_FILE = "KSC003"  # UsageError: the config_file setting names no usable ConfigMap
 CONFIG_NOT_STANDARD = "KSC013"
 EMPTY = "KSC608"
 PROGRESS_EVERY = 50  # InferenceServices expanded between two Settings.progress calls
@@ -61,6 +59,10 @@ class Result:
     files: list[str] = field(default_factory=list)                # every source file read, as the user names it
     read: int = 0                                                  # documents parsed from them
     config_document: Document | None = None  # the inferenceservice-config among the sources (diff points at it)
+    # Every generated object and pass-through document, even when the build failed and `outputs` is empty:
+    # `fix` compares them per source file before and after its rewrite (compiler/fix/verify.py).
+    generated: list[dict] = field(default_factory=list)
+    passthrough: list[Document] = field(default_factory=list)
 
     def shown(self) -> tuple[list[Diagnostic], int]:
         """The diagnostics to report (errors always) and how many the filters hid. A door may append
@@ -90,7 +92,7 @@ def compile(settings: Settings, documents: list[Document] | None = None) -> Resu
         result.config = _config(settings, docs, result)
         consumed, passthrough = _classify(docs, settings, result)
         nothing = _nothing_found(settings, result, consumed) if documents is None else None
-        result.documents = consumed + passthrough
+        result.documents, result.passthrough = consumed + passthrough, passthrough
         result.silenced, bad = filtering.silenced(result.documents)
         result.diagnostics += bad
     with timed(timings, "validate"):
@@ -108,6 +110,7 @@ def compile(settings: Settings, documents: list[Document] | None = None) -> Resu
     if settings.expand and settings.resolve:
         with timed(timings, "expand"):
             generated = _expand(settings, catalog_docs, consumed, result, tick)
+            result.generated = [obj for obj, _ in generated]
         with timed(timings, "check"):
             _check(settings, generated, result, tick)
         result.outputs = _outputs(generated, passthrough, settings, result, nothing)
@@ -156,7 +159,7 @@ def _load_sources(settings: Settings, result: Result, tick=_unwatched) -> list[D
 
 def _config(settings: Settings, docs: list[Document], result: Result) -> config_mod.Config:
     if settings.config_file:
-        return _config_file(settings)
+        return read_config_file(settings)
     found = [d for d in docs if config_mod.is_config(d)]
     if len(found) > 1:
         for d in found[1:]:
@@ -170,25 +173,6 @@ def _config(settings: Settings, docs: list[Document], result: Result) -> config_
     result.config_document = found[0]  # diff points at the line of a changed key
     result.diagnostics += diags
     return cfg or config_mod.BUILTIN
-
-
-def _config_file(settings: Settings) -> config_mod.Config:
-    path = Path(settings.config_file)
-    if not path.is_file():
-        raise UsageError(f"{SETTING} {settings.config_file!r} is not a file", code=BAD_CONFIG_FILE, setting="config_file")
-    loaded = load([SourceFile(path, settings.config_file, path.name, True)], limits=settings.limits,
-                  origin="config")
-    docs = [d for d in loaded.documents if config_mod.is_config(d)]
-    problems = [d for d in loaded.diagnostics if d.severity is Severity.ERROR]
-    if problems or len(docs) != 1:
-        first = problems[0].message if problems else f"it must hold exactly one ConfigMap named " \
-                                                     f"{config_mod.CONFIG_NAME}"
-        raise UsageError(f"{SETTING} {settings.config_file}: {first}", code=BAD_CONFIG_FILE, setting="config_file")
-    cfg, diags = config_mod.from_configmap(docs[0])
-    if cfg is None:
-        raise UsageError(f"{SETTING} {settings.config_file}: {diags[0].message}", code=BAD_CONFIG_FILE,
-                         setting="config_file")
-    return cfg
 
 
 def _classify(docs: list[Document], settings: Settings, result: Result) -> tuple[list[Document], list[Document]]:

@@ -18,6 +18,7 @@ from compiler import KSERVE_VERSION, __version__
 from compiler.diagnostics import UsageError
 from compiler.doors import streams
 from compiler.doors.diff_command import diff
+from compiler.doors.fix_command import fix as fix_command
 from compiler.doors.options import (ISSUES_URL, ExitWith, exit_code, output_format, report, settings_from,
                                     source_options)
 from compiler.doors.rebuild import build_command
@@ -338,6 +339,7 @@ def kustomize_plugin(config_file):
 
 
 main.add_command(diff)
+main.add_command(fix_command)
 
 if __name__ == "__main__":
     main()

@@ -34,6 +34,8 @@ INVALID_VALUE = "KSC204"
 DUPLICATE_ENTRY = "KSC206"
 # KSC205 (names) is metadata.INVALID_NAME
 UNKNOWN_API_VERSION = "KSC207"
+# The words of KSC202 for a Quantity that is neither an integer nor a string (fix/quantity.py looks for them).
+EXPECTED_QUANTITY = "expected a quantity"
 IGNORED_FIELD = "KSC208"  # warning: your CRD accepts it, kserve-compiler's v0.20 model does not read it
 
 JSON_TYPES = {type(None): "null", bool: "boolean", int: "integer", float: "number", str: "string",
@@ -266,7 +268,7 @@ def _quantity(doc: Document, path: tuple, value: Any) -> Diagnostic:
     if isinstance(value, str):
         return error(INVALID_VALUE, f'{dotted_path(path)}: "{value}" is not a valid quantity', **where,
                      hint='a Kubernetes quantity is a number with an optional suffix: "100m", "0.5", "2Gi", "1e3"')
-    return error(WRONG_TYPE, f"{dotted_path(path)}: expected a quantity (an integer or a string), got "
+    return error(WRONG_TYPE, f"{dotted_path(path)}: {EXPECTED_QUANTITY} (an integer or a string), got "
                  f"{_describe(value)}", **where, hint=_quantity_hint(value))
 
 

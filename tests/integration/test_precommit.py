@@ -63,12 +63,12 @@ def _try_repo(repo: Path, hook: str, env: dict) -> subprocess.CompletedProcess:
                           cwd=repo, capture_output=True, text=True, env=env, timeout=600)
 
 
-def test_the_hooks_file_names_both_hooks():
-    assert set(HOOKS) == {"kserve-compiler-validate", "kserve-compiler-render-check"}
+def test_the_hooks_file_names_every_hook():
+    assert set(HOOKS) == {"kserve-compiler-validate", "kserve-compiler-render-check", "kserve-compiler-fix"}
     assert all(hook["pass_filenames"] is False for hook in HOOKS.values())  # a runtime change affects every model
 
 
-def test_both_hooks_pass_on_a_clean_repo(tmp_path, pre_commit_env):
+def test_every_hook_passes_on_a_clean_repo(tmp_path, pre_commit_env):
     repo = _user_repo(tmp_path / "clean", {"models/iris.yaml": ISVC})
     _render(repo)
     _commit_all(repo, pre_commit_env)
@@ -100,3 +100,18 @@ def test_render_check_hook_fails_when_the_committed_output_is_stale(tmp_path, pr
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "Failed" in proc.stdout
     assert "sklearn/2.0/model" in proc.stdout  # the diff shows what the sources compile to now
+
+
+def test_fix_hook_rewrites_a_legacy_form_fails_once_then_passes(tmp_path, pre_commit_env):
+    legacy = ISVC.replace("    model:\n      modelFormat: {name: sklearn}\n", "    sklearn:  # legacy form\n")
+    repo = _user_repo(tmp_path / "legacy", {"models/iris.yaml": legacy})
+    _commit_all(repo, pre_commit_env)
+    first = _try_repo(repo, "kserve-compiler-fix", pre_commit_env)
+    assert first.returncode == 1, first.stdout + first.stderr
+    assert "files were modified by this hook" in first.stdout
+    assert "fixed KSC230 predictor.sklearn -> predictor.model" in first.stdout
+    text = (repo / "models/iris.yaml").read_text()
+    assert "    model:  # legacy form\n      modelFormat:\n        name: sklearn\n" in text
+    _commit_all(repo, pre_commit_env)
+    second = _try_repo(repo, "kserve-compiler-fix", pre_commit_env)
+    assert second.returncode == 0 and "Passed" in second.stdout, second.stdout + second.stderr

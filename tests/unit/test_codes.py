@@ -75,3 +75,9 @@ def test_each_code_has_its_anchor_and_the_fixable_column():
     assert headings == set(table())  # GitHub makes the heading "## KSC201" the anchor #ksc201
     assert help_uri("KSC201") == ("https://github.com/kserve-compiler/kserve-compiler/blob/main/docs/codes.md"
                                   "#ksc201")
+
+
+def test_the_fixable_column_is_exactly_what_fix_repairs():
+    from compiler.codes import table
+    from compiler.fix import FIXED_CODES
+    assert {code for code, info in table().items() if info.fixable} == set(FIXED_CODES)

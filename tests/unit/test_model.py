@@ -214,10 +214,10 @@ MODE = "serving.kserve.io/deploymentMode"
 @pytest.mark.parametrize("given, diag", [
     pytest.param(None, None, id="absent-added-as-Standard"),
     pytest.param("Standard", None, id="Standard-kept"),
-    pytest.param("RawDeployment", None, id="RawDeployment-rewritten"),
+    pytest.param("RawDeployment", "KSC248", id="RawDeployment-rewritten-with-a-notice"),
     pytest.param('""', None, id="empty-is-Standard"),
     pytest.param("Knative", "KSC233", id="Knative-warned"),
-    pytest.param("Serverless", "KSC233", id="Serverless-warned"),
+    pytest.param("Serverless", ["KSC233", "KSC248"], id="Serverless-warned-and-its-old-name-noticed"),
     pytest.param("ModelMesh", "KSC233", id="ModelMesh-warned"),
 ])
 def test_deployment_mode_annotation(given: str | None, diag: str | None) -> None:
@@ -225,9 +225,12 @@ def test_deployment_mode_annotation(given: str | None, diag: str | None) -> None
     isvc, diags = build("predictor: {model: {modelFormat: {name: sklearn}}}", annotations=annotations)
     assert isvc.annotations[MODE] == "Standard"
     assert isvc.annotations["team"] == "ml"
-    assert codes(diags) == ([diag] if diag else [])
-    if diag:
+    assert codes(diags) == ([] if diag is None else [diag] if isinstance(diag, str) else diag)
+    if diag == "KSC248":
         (d,) = diags
+        assert d.severity == Severity.NOTICE and "old name" in d.message and "Standard" in d.message
+    elif diag:
+        d = next(x for x in diags if x.code == "KSC233")
         assert d.severity == Severity.WARNING
         assert given in d.message and "Standard" in d.message
         assert d.field == f"metadata.annotations.{MODE}"
