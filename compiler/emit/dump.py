@@ -13,6 +13,7 @@ import re
 import yaml
 
 from compiler.emit import Output
+from compiler.emit.block import BlockWriter, Unsupported
 
 # Dumping
 
@@ -127,9 +128,26 @@ def _conventional(obj: dict) -> dict:
     return out
 
 
+def _libyaml(data) -> str:
+    return yaml.dump(data, **_DUMP_OPTIONS)
+
+
+def _probe(text: str) -> str:
+    """A string's text as libyaml writes it as a mapping value (plain, quoted, or a block with its lines)."""
+    return _libyaml({"a": text})[3:-1]
+
+
+_BLOCK = BlockWriter(_probe)
+
+
 def dump(obj: dict, *, generated: bool = False) -> str:
-    """One object as YAML; with generated=True its keys are put in the conventional order first."""
-    return yaml.dump(_conventional(obj) if generated else obj, **_DUMP_OPTIONS)
+    """One object as YAML; with generated=True its keys are put in the conventional order first.
+    The block writer (compiler/emit/block.py, the same bytes, faster) takes what it can; libyaml the rest."""
+    data = _conventional(obj) if generated else obj
+    try:
+        return _BLOCK.write(data)
+    except Unsupported:
+        return _libyaml(data)
 
 
 def _dump_output(out: Output) -> str:
