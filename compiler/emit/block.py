@@ -12,7 +12,7 @@ Exact by construction where it is not obvious: a scalar's text is taken from the
 plain (letters, digits and `-._/:@` starting with a letter or `/`, and none of YAML 1.1's or Go's bool and
 null words). Anything else this writer does not own (a multi-line string, a float, a long or non-string
 key, another type) raises `Unsupported`, and the caller dumps that object with libyaml instead.
-tests/unit/test_block_yaml.py holds it to byte-identity with libyaml on generated data.
+tests/properties/test_block_yaml.py holds it to byte-identity with libyaml on generated data.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ _SAFE_PLAIN = re.compile(r"[A-Za-z/][A-Za-z0-9._/@-]*(?::[A-Za-z0-9._/@-]+)*")
 # y/n): compared lower-cased, and left to the probe, which quotes them exactly as libyaml does.
 _WORDS = frozenset(("y", "n", "yes", "no", "true", "false", "on", "off", "null"))
 _MAX_SIMPLE_KEY = 128  # libyaml writes a longer key as `? key` (a complex key): not handled here
+_LINE_BREAK = re.compile("[\r\n\x85\u2028\u2029]")  # a key holding one is a complex key too, even quoted
 _MAX_CACHED = 200_000
 
 
@@ -38,6 +39,7 @@ class BlockWriter:
     def __init__(self, probe: Callable[[str], str]):
         self._probe = probe  # str -> its text as a mapping value on libyaml's path
         self._text: dict[str, str] = {}
+        self._keys: dict[str, str] = {}  # keys repeat most: their checks are done once
 
     def scalar(self, value: str) -> str:
         text = self._text.get(value)
@@ -46,17 +48,21 @@ class BlockWriter:
                 text = value
             else:
                 text = self._probe(value)
-                if "\n" in text:  # a literal block or a folded long line: libyaml's own business
+                if _LINE_BREAK.search(text):  # a block, or quotes over lines: indented by libyaml
                     raise Unsupported(value)
             if len(self._text) > _MAX_CACHED:
                 self._text.clear()
+                self._keys.clear()
             self._text[value] = text
         return text
 
     def key(self, key) -> str:
-        if type(key) is not str or len(key) > _MAX_SIMPLE_KEY:
-            raise Unsupported(key)
-        return self.scalar(key)
+        text = self._keys.get(key)
+        if text is None:
+            if type(key) is not str or len(key) > _MAX_SIMPLE_KEY or _LINE_BREAK.search(key):
+                raise Unsupported(key)
+            text = self._keys[key] = self.scalar(key)
+        return text
 
     def _leaf(self, value) -> str:
         kind = type(value)
