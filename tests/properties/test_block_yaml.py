@@ -61,7 +61,8 @@ def _ruamel_load(text: str):
 
 _GO_NUMBER = re.compile(r"[-+]?(0[xX][0-9a-fA-F]+|0[oO]?[0-7]+|0[bB][01]+"  # ints, any base
                         r"|(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?)")  # floats (and decimal ints)
-_SEXAGESIMAL = re.compile(r"[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?")
+# YAML 1.1 base 60: an int starts 1-9 (`0:0` stays a string), a float may start 0 but needs its dot
+_SEXAGESIMAL = re.compile(r"[-+]?([1-9][0-9_]*(:[0-5]?[0-9])+|[0-9][0-9_]*(:[0-5]?[0-9])+\.[0-9_]*)")
 # YAML 1.1 timestamps as PyYAML and ruamel.yaml read them. yaml.v2 also reads `2001-1-2`, but decoding into
 # interface{} (sigs.k8s.io/yaml's path to JSON) it keeps timestamp look-alikes as the string written.
 _TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt]|[ \t]+)[0-9]{1,2}:.*")
