@@ -14,6 +14,7 @@ import signal
 import yaml
 
 from compiler.emit import Output
+from compiler.emit.block import BlockWriter, Unsupported
 
 # Dumping
 
@@ -32,12 +33,21 @@ _GO_NUMBER = re.compile(r"[-+]?(0[xX][0-9a-fA-F]+|0[oObB][0-7]+"      # strconv.
 _GO_DOT_FLOAT = re.compile(r"\.[0-9]+([eE][-+]?[0-9]+)?")
 
 
+# ruamel.yaml's YAML 1.2 resolver reads digits and `_` after a sign, a dot or a base prefix as a number
+# and fails on those left with no digit once `_` is dropped (`-_`, `._`, `0x_`): quoted too (issue 17).
+_UNDERSCORE_NUMBER = re.compile(r"[-+]?(0[xXoObB][0-9a-fA-F_]*|[0-9_]*\.?[0-9_]*([eE][-+]?[0-9_]*)?)")
+
+
 def _go_reads_as_non_string(text: str) -> bool:
     if text in _GO_BOOLS:
         return True
-    if text[:1] == ".":
-        return _GO_DOT_FLOAT.fullmatch(text) is not None
-    return text[:1] in "0123456789+-" and _GO_NUMBER.fullmatch(text.replace("_", "")) is not None
+    if text[:1] not in "0123456789+-.":
+        return False
+    if "_" in text and _UNDERSCORE_NUMBER.fullmatch(text):
+        return True
+    if text[:1] == ".":  # Go drops every `_` first here too: `._5` is 0.5
+        return _GO_DOT_FLOAT.fullmatch(text.replace("_", "")) is not None
+    return _GO_NUMBER.fullmatch(text.replace("_", "")) is not None
 
 
 _Scalar, _Mapping, _Sequence = yaml.ScalarNode, yaml.MappingNode, yaml.SequenceNode
@@ -128,9 +138,26 @@ def _conventional(obj: dict) -> dict:
     return out
 
 
+def _libyaml(data) -> str:
+    return yaml.dump(data, **_DUMP_OPTIONS)
+
+
+def _probe(text: str) -> str:
+    """A string's text as libyaml writes it as a mapping value (plain, quoted, or a block with its lines)."""
+    return _libyaml({"a": text})[3:-1]
+
+
+_BLOCK = BlockWriter(_probe)
+
+
 def dump(obj: dict, *, generated: bool = False) -> str:
-    """One object as YAML; with generated=True its keys are put in the conventional order first."""
-    return yaml.dump(_conventional(obj) if generated else obj, **_DUMP_OPTIONS)
+    """One object as YAML; with generated=True its keys are put in the conventional order first.
+    The block writer (compiler/emit/block.py, the same bytes, faster) takes what it can; libyaml the rest."""
+    data = _conventional(obj) if generated else obj
+    try:
+        return _BLOCK.write(data)
+    except Unsupported:
+        return _libyaml(data)
 
 
 def _dump_output(out: Output) -> str:
