@@ -52,12 +52,14 @@ class Result:
     resolutions: list[Resolution] = field(default_factory=list)
     runtimes: list[model.Runtime] = field(default_factory=list)
     outputs: list[Output] = field(default_factory=list)           # generated and passed through
+    origins: list[str] = field(default_factory=list)              # each output's source file (the cache)
     config: config_mod.Config = config_mod.BUILTIN
     timings: dict[str, float] = field(default_factory=dict)       # seconds per stage (bench/)
     filter: filtering.Filter = filtering.Filter()                 # what the user chose not to see
     silenced: list[filtering.Silenced] = field(default_factory=list)  # per-object annotations
     files: list[str] = field(default_factory=list)                # every source file read, as the user names it
     read: int = 0                                                  # documents parsed from them
+    read_by_file: dict[str, int] = field(default_factory=dict)     # the same, per file (the cache)
 
     def shown(self) -> tuple[list[Diagnostic], int]:
         """The diagnostics to report (errors always) and how many the filters hid. A door may append
@@ -72,15 +74,17 @@ class Result:
         return has_internal_error(self.diagnostics)
 
 
-def compile(settings: Settings, documents: list[Document] | None = None) -> Result:
-    """Compile the sources named by `settings` (or the given documents, for KRM)."""
+def compile(settings: Settings, documents: list[Document] | None = None, *,
+            files: list[SourceFile] | None = None) -> Result:
+    """Compile the sources named by `settings` (or the given documents, for KRM; or, for the warm-rebuild
+    cache, the given files instead of the walk's)."""
     # Settled first, so every command takes the same versions the same way (validate never checks an
     # emitted object, but must still refuse a version build refuses): "v1.30.2" -> "1.30", None -> newest.
     settings = replace(settings, kubernetes_version=kubernetes_version(settings.kubernetes_version))
     result = Result(filter=settings.filter)
     timings = result.timings
     with timed(timings, "load"):
-        docs = documents if documents is not None else _load_sources(settings, result)
+        docs = documents if documents is not None else _load_sources(settings, result, files)
         catalog_docs, catalog_diags = catalog_mod.load_catalog(settings.catalog)
         result.diagnostics += catalog_diags
         result.config = _config(settings, docs, result)
@@ -119,13 +123,16 @@ def timed(timings: dict[str, float], stage: str) -> Iterator[None]:
         timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - start
 
 
-def _load_sources(settings: Settings, result: Result) -> list[Document]:
-    files, diags = collect(list(settings.sources), excludes=settings.excludes, skip=settings.skip)
-    result.diagnostics += diags
+def _load_sources(settings: Settings, result: Result, files: list[SourceFile] | None) -> list[Document]:
+    if files is None:
+        files, diags = collect(list(settings.sources), excludes=settings.excludes, skip=settings.skip)
+        result.diagnostics += diags
     result.files = [f.display for f in files]
     loaded = load(files, limits=settings.limits, stdin=settings.stdin)
     result.diagnostics += loaded.diagnostics
     result.read = len(loaded.documents)
+    for doc in loaded.documents:
+        result.read_by_file[doc.file] = result.read_by_file.get(doc.file, 0) + 1
     return loaded.documents
 
 
@@ -323,6 +330,7 @@ def _outputs(generated: list, passthrough: list[Document], settings: Settings, r
     if result.failed():
         return []
     outputs = [Output(obj, False, True) for obj, _ in generated]
+    result.origins = [doc.file for _, doc in generated] + [doc.file for doc in passthrough]
     for doc in passthrough:
         if doc.kind not in kinds.NAMESPACED and not kinds.is_cluster_scoped(doc.kind):
             result.diagnostics.append(notice(UNKNOWN_KIND, f"{doc.kind} is not a kind kserve-compiler knows; filed "

@@ -46,3 +46,4 @@ class Settings:
     filter: Filter = Filter()              # --quiet, --min-severity, --select, --ignore, the project file
     stdin: bytes | None = None             # stdin's bytes when a source is "-" (tests, KRM)
     drop_previous_output: bool = False     # KRM: items we generated last time are regenerated
+    cache_dir: str | None = None           # --cache / KSC_CACHE_DIR: the warm-rebuild cache (compiler/incremental.py)
