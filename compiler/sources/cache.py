@@ -13,6 +13,7 @@ per key, so two builds sharing DIR never see each other's half-written file.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata
 import os
 import secrets
@@ -72,7 +73,8 @@ class Store:
             os.replace(tmp, path)
         except OSError as exc:
             self._write_failed = True
-            tmp.unlink(missing_ok=True) if tmp.parent.is_dir() else None
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
             self.diagnostics.append(notice(CACHE_UNWRITABLE, f"the cache {self.root.parent} cannot be written "
                                            f"({exc.strerror or exc}); this build did not update it",
                                            hint="point --cache (or KSC_CACHE_DIR) at a writable folder"))
