@@ -25,7 +25,7 @@ from compiler.schema.bundle import kubernetes_version
 from compiler.settings import Settings
 from compiler.sources.config_file import read_config_file
 from compiler.sources.parse import load
-from compiler.sources.walk import collect
+from compiler.sources.walk import SourceFile, collect
 from compiler.validate import documents as validate_documents
 from compiler.validate import fields
 from compiler.validate import runtime as runtime_rules
@@ -52,6 +52,7 @@ class Result:
     resolutions: list[Resolution] = field(default_factory=list)
     runtimes: list[model.Runtime] = field(default_factory=list)
     outputs: list[Output] = field(default_factory=list)           # generated and passed through
+    origins: list[str] = field(default_factory=list)              # each output's source file (the cache)
     config: config_mod.Config = config_mod.BUILTIN
     timings: dict[str, float] = field(default_factory=dict)       # seconds per stage (bench/)
     filter: filtering.Filter = filtering.Filter()                 # what the user chose not to see
@@ -63,6 +64,7 @@ class Result:
     # `fix` compares them per source file before and after its rewrite (compiler/fix/verify.py).
     generated: list[dict] = field(default_factory=list)
     passthrough: list[Document] = field(default_factory=list)
+    read_by_file: dict[str, int] = field(default_factory=dict)     # the same, per file (the cache)
 
     def shown(self) -> tuple[list[Diagnostic], int]:
         """The diagnostics to report (errors always) and how many the filters hid. A door may append
@@ -77,8 +79,10 @@ class Result:
         return has_internal_error(self.diagnostics)
 
 
-def compile(settings: Settings, documents: list[Document] | None = None) -> Result:
-    """Compile the sources named by `settings` (or the given documents, for KRM)."""
+def compile(settings: Settings, documents: list[Document] | None = None, *,
+            files: list[SourceFile] | None = None) -> Result:
+    """Compile the sources named by `settings` (or the given documents, for KRM; or, for the warm-rebuild
+    cache, the given files instead of the walk's)."""
     # Settled first, so every command takes the same versions the same way (validate never checks an
     # emitted object, but must still refuse a version build refuses): "v1.30.2" -> "1.30", None -> newest.
     settings = replace(settings, kubernetes_version=kubernetes_version(settings.kubernetes_version))
@@ -86,7 +90,7 @@ def compile(settings: Settings, documents: list[Document] | None = None) -> Resu
     timings = result.timings
     tick = settings.progress or _unwatched
     with timed(timings, "load"):
-        docs = documents if documents is not None else _load_sources(settings, result, tick)
+        docs = documents if documents is not None else _load_sources(settings, result, files, tick)
         catalog_docs, catalog_diags = catalog_mod.load_catalog(settings.catalog)
         result.diagnostics += catalog_diags
         result.config = _config(settings, docs, result)
@@ -147,13 +151,17 @@ def timed(timings: dict[str, float], stage: str) -> Iterator[None]:
         timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - start
 
 
-def _load_sources(settings: Settings, result: Result, tick=_unwatched) -> list[Document]:
-    files, diags = collect(list(settings.sources), excludes=settings.excludes, skip=settings.skip)
-    result.diagnostics += diags
+def _load_sources(settings: Settings, result: Result, files: list[SourceFile] | None,
+                  tick=_unwatched) -> list[Document]:
+    if files is None:
+        files, diags = collect(list(settings.sources), excludes=settings.excludes, skip=settings.skip)
+        result.diagnostics += diags
     result.files = [f.display for f in files]
     loaded = load(_watched(files, "load", tick), limits=settings.limits, stdin=settings.stdin)
     result.diagnostics += loaded.diagnostics
     result.read = len(loaded.documents)
+    for doc in loaded.documents:
+        result.read_by_file[doc.file] = result.read_by_file.get(doc.file, 0) + 1
     return loaded.documents
 
 
@@ -366,6 +374,7 @@ def _outputs(generated: list, passthrough: list[Document], settings: Settings, r
         result.diagnostics += [nothing] if nothing else []
         return []
     outputs = [Output(obj, False, True) for obj, _ in generated]
+    result.origins = [doc.file for _, doc in generated] + [doc.file for doc in passthrough]
     for doc in passthrough:
         if doc.kind not in kinds.NAMESPACED and not kinds.is_cluster_scoped(doc.kind):
             result.diagnostics.append(notice(UNKNOWN_KIND, f"{doc.kind} is not a kind kserve-compiler knows; filed "

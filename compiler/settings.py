@@ -52,3 +52,4 @@ class Settings:
     # Called as progress(stage, done, total) while compiling, for a door that shows progress (a terminal);
     # it must not touch the data. None: nobody is watching.
     progress: Callable[[str, int, int], None] | None = field(default=None, compare=False)
+    cache_dir: str | None = None           # --cache / KSC_CACHE_DIR: the warm-rebuild cache (compiler/incremental.py)

@@ -33,6 +33,7 @@ from compiler.schema.bundle import KSERVE_KUBERNETES_VERSION, kubernetes_version
 CHECK_WITHOUT_OUT = "KSC005"     # --check without -o
 NO_CATALOG_OBJECT = "KSC006"     # catalog show: no NAME, or no object of that name
 EXPLAIN_FORMAT = "KSC007"        # explain takes text or json only
+CACHE_INSIDE_OUT = "KSC032"      # --cache inside -o OUT: the swap would delete it
 
 EXPLAIN_FORMATS = ("text", "json")
 # How the command line names each setting in an error the core raises about it (UsageError.setting).
@@ -188,6 +189,9 @@ def validate(**opts):
 @click.option("--storage-injection", type=click.Choice(["pod", "webhook"]), default=None,
               help="pod (default): write the storage initializer into the pod template; webhook: leave it "
                    "to KServe's pod webhook, exactly as KServe's controller does.")
+@click.option("--cache", "cache_dir", metavar="DIR", envvar="KSC_CACHE_DIR", default=None,
+              help="Keep a cache of each source file's result in DIR (also KSC_CACHE_DIR) so the next build "
+                   "compiles only what changed; off unless set. Not used with --summary.")
 def build(**opts):
     """Compile the sources into the objects KServe would create.
 
@@ -196,7 +200,7 @@ def build(**opts):
     With -o OUT: the report on stdout, the objects in OUT/<namespace>/<name>.<kind>.yaml, swapped
     in atomically: a failed build leaves the previous OUT exactly as it was.
     """
-    from compiler import pipeline  # lazy
+    from compiler import incremental  # lazy
     from compiler.emit import drift, flux, layout, outdir  # lazy
     out = Path(opts["out"]) if opts["out"] else None
     if opts["check_only"] and out is None:
@@ -205,9 +209,15 @@ def build(**opts):
         outdir.refuse_sources_inside(out, tuple(opts.get("sources") or (".",)))
     flux_dir, flux_target = _flux_options(opts, out)
     repaired = outdir.repair_leftovers(out) if out is not None and not opts["check_only"] else []
+    cache_dir = None if opts["summary_file"] else opts["cache_dir"] or None  # --summary needs every resolution
+    if cache_dir and out is not None and Path(cache_dir).resolve().is_relative_to(out.resolve()):
+        raise UsageError(f"the cache {cache_dir!r} is inside the output folder {str(out)!r}; the next build would "
+                         "delete it", hint="keep the cache outside OUT, e.g. .cache/kserve-compiler",
+                         code=CACHE_INSIDE_OUT)
     bars = _progress(opts)
-    settings = settings_from(opts, skip=(out,) if out else (), progress=bars or None, **_seen_by_door(opts))
-    result = pipeline.compile(settings)
+    settings = settings_from(opts, skip=(out,) if out else (), progress=bars or None, cache_dir=cache_dir,
+                             **_seen_by_door(opts))
+    result = incremental.compile(settings)
     result.diagnostics += repaired
     if out is None:
         bars.close()  # before the report; a folder build goes on to emit

@@ -15,3 +15,10 @@ class Output:
     obj: dict             # apiVersion, kind, metadata.name always; metadata.namespace may be missing
     cluster_scoped: bool  # filed under _cluster/, never under a namespace
     generated: bool       # made by us (key order enforced); False: pass-through, dumped exactly as written
+
+
+@dataclass(frozen=True)
+class DumpedOutput(Output):
+    """An output whose YAML is already known (the warm-rebuild cache, compiler/cache.py): `obj` then holds
+    only apiVersion, kind, metadata.name and metadata.namespace, all that ordering and placing read."""
+    text: str = ""

@@ -23,7 +23,7 @@ from typing import Iterable
 
 from compiler.constants import OUTPUT_MARKER
 from compiler.diagnostics import Diagnostic, ObjectRef, error
-from compiler.emit import Output
+from compiler.emit import DumpedOutput, Output
 from compiler.emit.dump import dump, dump_many
 from compiler.emit.outdir import marker_text
 from compiler.kinds import group_of
@@ -61,7 +61,13 @@ def sort_outputs(outputs: Iterable[Output]) -> list[Output]:
 
 def stream(outputs: Iterable[Output]) -> str:
     """The YAML stream of `build` without -o: every object, sorted, separated by `---` lines."""
-    return "---\n".join(dump_many(sort_outputs(outputs)))
+    return "---\n".join(texts(sort_outputs(outputs)))
+
+
+def texts(outputs: list[Output]) -> list[str]:
+    """Each output's YAML, in order: dumped now, or as the cache holds it (a DumpedOutput)."""
+    fresh = iter(dump_many([out for out in outputs if not isinstance(out, DumpedOutput)]))
+    return [out.text if isinstance(out, DumpedOutput) else next(fresh) for out in outputs]
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -185,7 +191,7 @@ def render(placed: dict[str, Output]) -> dict[str, str]:
     kustomization.yaml, OUT/kustomization.yaml and the marker."""
     files: dict[str, str] = {}
     folders: dict[str, list[str]] = {}
-    for path, text in zip(placed, dump_many(list(placed.values()))):
+    for path, text in zip(placed, texts(list(placed.values()))):
         files[path] = text
         folder, _, name = path.partition("/")
         folders.setdefault(folder, []).append(name)

@@ -1,0 +1,172 @@
+"""The warm-rebuild cache's keys and entries (issue 17), pure: bytes in, data out. The store that reads and
+writes them is compiler/sources/cache.py (an edge); compiler/incremental.py decides what to reuse.
+
+One entry per source file. Its key is a digest of everything the file's result can depend on: the tool
+and every setting that changes output (`settings_key`), the file's names and bytes, and, for a file that
+holds only InferenceServices, the *context*: the bytes of every other kind of source file (runtimes, the
+config, storage containers, Secrets and ServiceAccounts, pass-through objects), because resolution and
+expansion read them. So any change to a runtime, the config or the catalog invalidates every cached
+InferenceService (the simplest rule that is correct; finer per-namespace rules can come later).
+
+An entry is a header line `kserve-compiler-cache 1 <key> <sha256 of the rest>` and a JSON body. `decode`
+refuses one whose header, key or checksum does not match, or whose body is not exactly our shape: a
+corrupted or foreign entry is never trusted (the caller reports it with a notice and compiles the file).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from compiler.diagnostics import Diagnostic, ObjectRef, Severity
+from compiler.emit import DumpedOutput
+from compiler.filtering import Silenced
+
+MAGIC = b"kserve-compiler-cache 1"
+SUFFIX = ".ksc"  # not .yaml/.json: a cache inside a source folder is never read as a source
+
+
+class BadEntry(ValueError):
+    """An entry that must not be used; the message says why."""
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def combine(*parts: str) -> str:
+    """One digest of several strings (NUL-separated, so ("ab", "c") and ("a", "bc") differ)."""
+    return digest("\0".join(parts).encode("utf-8", "surrogateescape"))
+
+
+@dataclass(frozen=True)
+class DocStub:
+    """What a report needs of a cached source document (compiler.document.Document has the same names)."""
+    file: str
+    index: int | None
+    ref: ObjectRef
+
+    @property
+    def kind(self) -> str:
+        return self.ref.kind
+
+    @property
+    def api_version(self) -> str:
+        return self.ref.api_version
+
+
+@dataclass
+class Entry:
+    isolated: bool                     # only InferenceServices: reusable while the context is unchanged
+    context: str = ""                  # the context key it was compiled under ("" when not isolated)
+    read: int = 0                      # documents parsed from the file
+    documents: list[DocStub] = field(default_factory=list)
+    outputs: list[DumpedOutput] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    silenced: list[Silenced] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Encoding
+
+
+def _ref(ref: ObjectRef) -> list:
+    return [ref.api_version, ref.kind, ref.name, ref.namespace]
+
+
+def _diag(d: Diagnostic) -> list:
+    return [d.severity.value, d.code, d.message, d.file, d.line, d.column,
+            None if d.object is None else _ref(d.object), d.index, d.field, d.hint]
+
+
+def _output(out: DumpedOutput) -> list:
+    meta = out.obj["metadata"]
+    return [out.obj["apiVersion"], out.obj["kind"], meta["name"], meta.get("namespace"),
+            out.cluster_scoped, out.generated, out.text]
+
+
+def encode(key: str, entry: Entry) -> bytes:
+    body = json.dumps({
+        "isolated": entry.isolated, "context": entry.context, "read": entry.read,
+        "documents": [[d.file, d.index, _ref(d.ref)] for d in entry.documents],
+        "outputs": [_output(o) for o in entry.outputs],
+        "diagnostics": [_diag(d) for d in entry.diagnostics],
+        "silenced": [[s.file, s.index, _ref(s.ref), list(s.codes)] for s in entry.silenced],
+    }, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return b"%s %s %s\n%s" % (MAGIC, key.encode(), digest(body).encode(), body)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Decoding: every value checked, so a damaged or foreign entry is refused rather than half-used
+
+
+def _is(value, kinds, optional: bool = False):
+    if (value is None and optional) or (type(value) in kinds if isinstance(kinds, tuple) else type(value) is kinds):
+        return value
+    raise BadEntry(f"unexpected value {value!r:.40}")
+
+
+def _opt_str(value):
+    return _is(value, str, optional=True)
+
+
+def _opt_int(value):
+    return _is(value, int, optional=True)
+
+
+def _list(value, length: int | None = None) -> list:
+    _is(value, list)
+    if length is not None and len(value) != length:
+        raise BadEntry("a record of the wrong length")
+    return value
+
+
+def _read_ref(value) -> ObjectRef:
+    api, kind, name, ns = _list(value, 4)
+    return ObjectRef(_is(api, str), _is(kind, str), _opt_str(name), _opt_str(ns))
+
+
+def _read_diag(value) -> Diagnostic:
+    sev, code, message, file, line, column, obj, index, fld, hint = _list(value, 10)
+    return Diagnostic(Severity(_is(sev, str)), _is(code, str), _is(message, str), _opt_str(file), _opt_int(line),
+                      _opt_int(column), None if obj is None else _read_ref(obj), _opt_int(index), _opt_str(fld),
+                      _opt_str(hint))
+
+
+def _read_output(value) -> DumpedOutput:
+    api, kind, name, ns, cluster, generated, text = _list(value, 7)
+    meta = {"name": _is(name, str)}
+    if ns is not None:
+        meta["namespace"] = _is(ns, str)
+    return DumpedOutput({"apiVersion": _is(api, str), "kind": _is(kind, str), "metadata": meta},
+                        _is(cluster, bool), _is(generated, bool), _is(text, str))
+
+
+def _read_silenced(value) -> Silenced:
+    file, index, ref, codes = _list(value, 4)
+    return Silenced(_is(file, str), _opt_int(index), _read_ref(ref), tuple(_is(c, str) for c in _list(codes)))
+
+
+def decode(key: str, raw: bytes) -> Entry:
+    """The entry stored under `key`; BadEntry when it is not one we wrote for that key, or is damaged."""
+    header, sep, body = raw.partition(b"\n")
+    parts = header.split(b" ")
+    if not sep or len(parts) != 4 or b" ".join(parts[:2]) != MAGIC:
+        raise BadEntry("not a kserve-compiler cache entry of this format")
+    if parts[2] != key.encode():
+        raise BadEntry("stored under the wrong key")
+    if parts[3] != digest(body).encode():
+        raise BadEntry("its checksum does not match (damaged)")
+    try:
+        data = json.loads(body)
+        _is(data, dict)
+        return Entry(isolated=_is(data["isolated"], bool), context=_is(data["context"], str),
+                     read=_is(data["read"], int),
+                     documents=[DocStub(_is(f, str), _opt_int(i), _read_ref(r))
+                                for f, i, r in (_list(d, 3) for d in _list(data["documents"]))],
+                     outputs=[_read_output(o) for o in _list(data["outputs"])],
+                     diagnostics=[_read_diag(d) for d in _list(data["diagnostics"])],
+                     silenced=[_read_silenced(s) for s in _list(data["silenced"])])
+    except (KeyError, TypeError, ValueError) as exc:  # BadEntry is a ValueError
+        raise BadEntry(f"its content is not what this version writes ({exc})") from None
