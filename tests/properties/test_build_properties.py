@@ -224,9 +224,11 @@ def _normalised(files: dict[str, bytes], repo: S.Repo, layout: S.Layout) -> dict
 
 
 def _diagnostic_facts(stdout: str) -> list[str]:
-    """The report without file positions: code, severity and message of each diagnostic."""
+    """The --verbose report without file positions: code, severity and message of each diagnostic. A notice
+    that stands for several places (filtering.collapse) names the first of them in report order, which
+    depends on the layout: its count is a fact, the object it names is not."""
     lines = [line.split(": ", 1)[-1] for line in stdout.splitlines() if " KSC" in line and not line.startswith(" ")]
-    return sorted(lines)
+    return sorted(line.rsplit(" [", 1)[0] if "with the same cause)" in line else line for line in lines)
 
 
 @examples(25)
@@ -239,8 +241,8 @@ def test_document_order_changes_nothing_but_the_source_annotation(data):
         default = S.Layout.default(len(repo.documents))
         repo.write(tmp / "a", default)
         repo.write(tmp / "b", layout)
-        code_a, report_a, err_a = cli("build", ".", "-o", str(tmp / "out-a"), cwd=tmp / "a")
-        code_b, report_b, err_b = cli("build", ".", "-o", str(tmp / "out-b"), cwd=tmp / "b")
+        code_a, report_a, err_a = cli("build", ".", "-o", str(tmp / "out-a"), "--verbose", cwd=tmp / "a")
+        code_b, report_b, err_b = cli("build", ".", "-o", str(tmp / "out-b"), "--verbose", cwd=tmp / "b")
         assert code_a == code_b == 0, report_a + err_a + report_b + err_b
         assert _normalised(tree(tmp / "out-b"), repo, layout) == _normalised(tree(tmp / "out-a"), repo, default)
         assert _diagnostic_facts(report_b) == _diagnostic_facts(report_a)
