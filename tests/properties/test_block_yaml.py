@@ -67,14 +67,17 @@ _SEXAGESIMAL = re.compile(r"[-+]?([1-9][0-9_]*(:[0-5]?[0-9])+|[0-9][0-9_]*(:[0-5
 # interface{} (sigs.k8s.io/yaml's path to JSON) it keeps timestamp look-alikes as the string written.
 _TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt]|[ \t]+)[0-9]{1,2}:.*")
 _SPECIAL = re.compile(r"[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)")
-_WORDS = {"y", "n", "yes", "no", "true", "false", "on", "off", "null", "~", ""}
+# YAML 1.1's bool and null words are read in three spellings only (lower, Capitalised, UPPER: the spec's
+# regexps, yaml.v2's resolve table); `oN` or `nULL` is a string to every reader.
+_WORDS = {form for word in ("y", "n", "yes", "no", "true", "false", "on", "off", "null")
+          for form in (word, word.capitalize(), word.upper())} | {"~", ""}
 
 
 def _misread(text: str) -> bool:
     """Could a YAML 1.1 reader (PyYAML, yaml.v2, sigs.k8s.io/yaml) or yaml.v3 read this plain scalar as
     anything but this string? A generous model: it flags more than the readers do, never less."""
     stripped = text.replace("_", "")
-    return (text.lower() in _WORDS or text in ("=", "<<") or _SPECIAL.fullmatch(text) is not None
+    return (text in _WORDS or text in ("=", "<<") or _SPECIAL.fullmatch(text) is not None
             or (text[:1] in "0123456789+-." and _GO_NUMBER.fullmatch(stripped) is not None)
             or _SEXAGESIMAL.fullmatch(text) is not None or _TIMESTAMP.fullmatch(text) is not None
             or text != text.strip(" \t"))
@@ -97,6 +100,7 @@ def _plain_strings(value, node: yaml.Node, found: list[str]) -> None:
 @given(documents)
 @example({"k": "yes", "n": None, "l": [], "m": {}, "s": [{"a": [1, [True, {}]]}, [["x"]]]})
 @example({"a" * 129: 1, "b": "a\nb"})
+@example({"y": "oN", "Y": "NULL", "z": "nULL"})  # found by CI: a mixed-case word is a string to every reader
 def test_dump_is_libyaml_byte_for_byte_and_reads_back(doc):
     expected = emit_dump._libyaml(doc)
     text = emit_dump.dump(doc)
