@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 
 from compiler.diagnostics import Diagnostic, ObjectRef, Severity
 from compiler.emit import DumpedOutput
+from compiler.emit.fill import Record
 from compiler.filtering import Silenced
 
 MAGIC = b"kserve-compiler-cache 1"
@@ -86,15 +88,23 @@ def _output(out: DumpedOutput) -> list:
             out.cluster_scoped, out.generated, out.text]
 
 
-def encode(key: str, entry: Entry) -> bytes:
-    body = json.dumps({
+def _entry(entry: Entry) -> dict:
+    return {
         "isolated": entry.isolated, "context": entry.context, "read": entry.read,
         "documents": [[d.file, d.index, _ref(d.ref)] for d in entry.documents],
         "outputs": [_output(o) for o in entry.outputs],
         "diagnostics": [_diag(d) for d in entry.diagnostics],
         "silenced": [[s.file, s.index, _ref(s.ref), list(s.codes)] for s in entry.silenced],
-    }, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    }
+
+
+def _sealed(key: str, data) -> bytes:
+    body = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     return b"%s %s %s\n%s" % (MAGIC, key.encode(), digest(body).encode(), body)
+
+
+def encode(key: str, entry: Entry) -> bytes:
+    return _sealed(key, _entry(entry))
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -148,8 +158,7 @@ def _read_silenced(value) -> Silenced:
     return Silenced(_is(file, str), _opt_int(index), _read_ref(ref), tuple(_is(c, str) for c in _list(codes)))
 
 
-def decode(key: str, raw: bytes) -> Entry:
-    """The entry stored under `key`; BadEntry when it is not one we wrote for that key, or is damaged."""
+def _checked_body(key: str, raw: bytes) -> bytes:
     header, sep, body = raw.partition(b"\n")
     parts = header.split(b" ")
     if not sep or len(parts) != 4 or b" ".join(parts[:2]) != MAGIC:
@@ -158,15 +167,89 @@ def decode(key: str, raw: bytes) -> Entry:
         raise BadEntry("stored under the wrong key")
     if parts[3] != digest(body).encode():
         raise BadEntry("its checksum does not match (damaged)")
+    return body
+
+
+def _read_entry(data: dict, outputs: bool = True) -> Entry:
+    _is(data, dict)
+    return Entry(isolated=_is(data["isolated"], bool), context=_is(data["context"], str),
+                 read=_is(data["read"], int),
+                 documents=[DocStub(_is(f, str), _opt_int(i), _read_ref(r))
+                            for f, i, r in (_list(d, 3) for d in _list(data["documents"]))],
+                 outputs=[_read_output(o) for o in _list(data["outputs"])] if outputs else [],
+                 diagnostics=[_read_diag(d) for d in _list(data["diagnostics"])],
+                 silenced=[_read_silenced(s) for s in _list(data["silenced"])])
+
+
+def decode(key: str, raw: bytes) -> Entry:
+    """The entry stored under `key`; BadEntry when it is not one we wrote for that key, or is damaged."""
+    body = _checked_body(key, raw)
+    try:
+        return _read_entry(json.loads(body))
+    except (KeyError, TypeError, ValueError) as exc:  # BadEntry is a ValueError
+        raise BadEntry(f"its content is not what this version writes ({exc})") from None
+
+
+# ---------------------------------------------------------------------------------------------------
+# The record of an output folder (compiler/warm.py): one entry per OUT, rewritten after each `build -o`
+
+
+@dataclass
+class Source:
+    """One source file as the folder build saw it: its key, its entry without output texts, and the paths
+    of its outputs in the entry's order."""
+    key: str
+    entry: Entry
+    paths: list[str]
+
+
+@dataclass
+class Manifest:
+    out: str                           # OUT's absolute path
+    settings: str                      # the settings key of the build that wrote it
+    context: str                       # its context key
+    sources: dict[str, Source]         # by display name
+    files: dict[str, Record]           # every file of OUT, as written
+    bases: dict[str, str | int]        # object files: 1, or the base key (emit/layout.py) when it is not path.casefold()
+
+
+_SHA = re.compile(r"[0-9a-f]{64}")
+
+
+def manifest_key(out: str) -> str:
+    return combine("output folder", out)
+
+
+def encode_manifest(key: str, m: Manifest) -> bytes:
+    return _sealed(key, {
+        "out": m.out, "settings": m.settings, "context": m.context,
+        "sources": [[name, s.key, s.paths, _entry(s.entry)] for name, s in m.sources.items()],
+        "files": [[path, *rec, m.bases.get(path, 0)] for path, rec in m.files.items()]})
+
+
+def decode_manifest(key: str, raw: bytes) -> Manifest:
+    """The record stored under `key`; BadEntry when it is damaged or foreign, as decode()."""
+    body = _checked_body(key, raw)
     try:
         data = json.loads(body)
         _is(data, dict)
-        return Entry(isolated=_is(data["isolated"], bool), context=_is(data["context"], str),
-                     read=_is(data["read"], int),
-                     documents=[DocStub(_is(f, str), _opt_int(i), _read_ref(r))
-                                for f, i, r in (_list(d, 3) for d in _list(data["documents"]))],
-                     outputs=[_read_output(o) for o in _list(data["outputs"])],
-                     diagnostics=[_read_diag(d) for d in _list(data["diagnostics"])],
-                     silenced=[_read_silenced(s) for s in _list(data["silenced"])])
-    except (KeyError, TypeError, ValueError) as exc:  # BadEntry is a ValueError
+        sources = {}
+        for row in _list(data["sources"]):
+            name, skey, paths, entry = _list(row, 4)
+            sources[_is(name, str)] = Source(_is(skey, str), _read_entry(entry, outputs=False),
+                                             [_is(p, str) for p in _list(paths)])
+        files, bases = {}, {}
+        for row in _list(data["files"]):
+            path, ino, size, mtime, sha, base = _list(row, 6)
+            if not (type(path) is str and type(ino) is int and type(size) is int and type(mtime) is int
+                    and type(sha) is str and _SHA.fullmatch(sha) and type(base) in (int, str)):
+                raise BadEntry(f"unexpected file record {row!r:.60}")
+            files[path] = Record(ino, size, mtime, sha)
+            if base:
+                bases[path] = base
+        if any(path not in bases for s in sources.values() for path in s.paths):
+            raise BadEntry("a source's output is not among its object files")
+        return Manifest(_is(data["out"], str), _is(data["settings"], str), _is(data["context"], str),
+                        sources, files, bases)
+    except (KeyError, TypeError, ValueError) as exc:
         raise BadEntry(f"its content is not what this version writes ({exc})") from None

@@ -17,7 +17,7 @@ How (compiler/cache.py has the keys):
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 from compiler import cache, kinds, pipeline
 from compiler.constants import KSERVE_GROUP
@@ -32,36 +32,79 @@ from compiler.sources.walk import SourceFile, collect
 ISVC = "InferenceService"
 
 
+@dataclass
+class Run:
+    """A compile with the cache, and what the folder build (compiler/warm.py) needs to record it."""
+    result: pipeline.Result
+    files: list[SourceFile] = field(default_factory=list)
+    keys: list[str | None] = field(default_factory=list)
+    skey: str = ""
+    context: str = ""
+    entries: dict[int, cache.Entry] = field(default_factory=dict)  # the isolated files' entries, by file index
+    light: set[int] = field(default_factory=set)  # reused from the folder's record: not in result.outputs
+    store: store_mod.Store | None = None
+    settings: Settings | None = None
+
+
+def usable(settings: Settings) -> bool:
+    return bool(settings.cache_dir) and settings.stdin is None and "-" not in settings.sources \
+        and settings.resolve and settings.expand
+
+
 def compile(settings: Settings) -> pipeline.Result:
     """pipeline.compile(settings), reusing and refreshing the cache in settings.cache_dir."""
-    if not settings.cache_dir or settings.stdin is not None or "-" in settings.sources \
-            or not (settings.resolve and settings.expand):
-        return pipeline.compile(settings)
+    return run(settings).result if usable(settings) else pipeline.compile(settings)
+
+
+def run(settings: Settings, light: cache.Manifest | None = None, store: store_mod.Store | None = None) -> Run:
+    """compile() of a usable cache. `light`: the output folder's record, whose sources stand in for their
+    entries (no output texts read); their outputs are then left out of result.outputs (Run.light)."""
+    given = settings
     settings = replace(settings, kubernetes_version=kubernetes_version(settings.kubernetes_version))
-    store = store_mod.Store(settings.cache_dir)
+    store = store or store_mod.Store(settings.cache_dir)
     files, walk_diags = collect(list(settings.sources), excludes=settings.excludes, skip=settings.skip)
     if len({f.display for f in files}) != len(files) or has_errors(walk_diags):
-        return pipeline.compile(settings)  # a file named twice, a missing source: left to the pipeline
+        result = pipeline.compile(settings)  # a file named twice, a missing source: left to the pipeline
+        result.diagnostics += store.diagnostics
+        return Run(result, settings=given, store=store)
     skey = store_mod.settings_key(settings)
     keys = [None if raw is None else cache.combine(skey, f.display, f.source, str(f.named), cache.digest(raw))
             for f, raw in zip(files, store_mod.read_sources(files))]
-    entries = [store.get(k) if k else None for k in keys]
+    recorded = light.sources if light is not None and light.settings == skey else {}
+    entries = [_entry(store, k, recorded.get(f.display), light) for f, k in zip(files, keys)]
     context = _context(skey, keys, [e is None or e.isolated for e in entries])
     reusable = [e is not None and e.isolated and e.context == context for e in entries]
     stale = any(e is not None and e.isolated and e.context != context for e in entries)
-    result = None
+    done = None
     if any(reusable) and not stale:
-        result = _warm(settings, skey, files, keys, entries, reusable, context, store)
-    if result is None:
+        done = _warm(settings, skey, files, keys, entries, reusable, context, store)
+    if done is None:
         result = pipeline.compile(settings, files=files)
+        fresh = {}
         if not result.failed():
             todo = range(len(files))
             isolated = _isolated(result, files, todo)
-            _remember(result, files, keys, todo, _context(skey, keys, [isolated[i] for i in todo]), store, isolated)
-    result.diagnostics = walk_diags + result.diagnostics
+            context = _context(skey, keys, [isolated[i] for i in todo])
+            fresh = _remember(result, files, keys, todo, context, store, isolated)
+        done = Run(result, entries=fresh)
+    done.result.diagnostics = walk_diags + done.result.diagnostics
     store.prune()
-    result.diagnostics += store.diagnostics
-    return result
+    done.result.diagnostics += store.diagnostics
+    done.files, done.keys, done.skey, done.context, done.store = files, keys, skey, context, store
+    done.settings = given
+    done.light = {i for i, e in done.entries.items() if e is entries[i] and keys[i] in store.recorded}
+    return done
+
+
+def _entry(store, key: str | None, recorded: cache.Source | None, light) -> cache.Entry | None:
+    """A file's entry: the folder record's (its outputs not loaded) when it was made from these bytes."""
+    if key is None:
+        return None
+    if recorded is not None and recorded.key == key:
+        store.used.add(key)  # kept by prune: its outputs' texts are the fallback of a failed link
+        store.recorded.add(key)
+        return replace(recorded.entry, context=light.context) if recorded.entry.isolated else recorded.entry
+    return store.get(key)
 
 
 def _context(skey: str, keys: list, isolated: list[bool]) -> str:
@@ -69,7 +112,7 @@ def _context(skey: str, keys: list, isolated: list[bool]) -> str:
     return cache.combine(skey, *(str(k) for k, iso in zip(keys, isolated) if not iso))
 
 
-def _warm(settings, skey, files, keys, entries, reusable, context, store) -> pipeline.Result | None:
+def _warm(settings, skey, files, keys, entries, reusable, context, store) -> Run | None:
     """Compile the files that cannot be reused (and the anchor), then add the reused entries; None when a
     full build is needed instead (see the module's docstring)."""
     anchor = reusable.index(True)
@@ -87,7 +130,8 @@ def _warm(settings, skey, files, keys, entries, reusable, context, store) -> pip
     if _duplicates(work, [entries[i] for i in reused], settings.default_namespace):
         return None
     fresh = _remember(work, files, keys, todo, context, store, isolated)
-    return _merge(work, files, {i: entries[i] for i in reused}, fresh)
+    return Run(_merge(work, files, {i: entries[i] for i in reused}, fresh), entries={**{i: entries[i] for i in reused},
+                                                                                    **fresh})
 
 
 def _isolated(result: pipeline.Result, files: list[SourceFile], todo) -> dict[int, bool]:
@@ -147,7 +191,7 @@ def _merge(work: pipeline.Result, files, reused: dict[int, cache.Entry], fresh: 
                 and group_of(d.api_version) == KSERVE_GROUP]
     taken = {id(d) for d in consumed}
     passthrough = [d for d in work_docs if id(d) not in taken]
-    docs, outputs = [], []
+    docs, outputs, origins = [], [], []
     for i in sorted(isolated):
         docs += isolated[i].documents
     outs_by_file: dict[int, list] = {}
@@ -158,10 +202,11 @@ def _merge(work: pipeline.Result, files, reused: dict[int, cache.Entry], fresh: 
         outs_by_file[i] = entry.outputs
     for i in sorted(outs_by_file):
         outputs += outs_by_file[i]
-    outputs += [out for out in work.outputs if not out.generated]
+        origins += [files[i].display] * len(outs_by_file[i])
+    passed = [(out, origin) for out, origin in zip(work.outputs, work.origins) if not out.generated]
     work.documents = sorted(consumed + docs, key=lambda d: first[d.file]) + passthrough
-    work.outputs = outputs
-    work.origins = []
+    work.outputs = outputs + [out for out, _ in passed]
+    work.origins = origins + [origin for _, origin in passed]
     work.diagnostics = work.diagnostics + [d for e in reused.values() for d in e.diagnostics]
     work.silenced = work.silenced + [s for e in reused.values() for s in e.silenced]
     work.read += sum(e.read for e in reused.values())

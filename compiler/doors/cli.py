@@ -200,7 +200,7 @@ def build(**opts):
     With -o OUT: the report on stdout, the objects in OUT/<namespace>/<name>.<kind>.yaml, swapped
     in atomically: a failed build leaves the previous OUT exactly as it was.
     """
-    from compiler import incremental  # lazy
+    from compiler import incremental, warm  # lazy
     from compiler.emit import drift, flux, layout, outdir  # lazy
     out = Path(opts["out"]) if opts["out"] else None
     if opts["check_only"] and out is None:
@@ -217,7 +217,8 @@ def build(**opts):
     bars = _progress(opts)
     settings = settings_from(opts, skip=(out,) if out else (), progress=bars or None, cache_dir=cache_dir,
                              **_seen_by_door(opts))
-    result = incremental.compile(settings)
+    folder = warm.compile(settings, out) if out is not None and not opts["check_only"] else None
+    result = folder.result if folder is not None else incremental.compile(settings)
     result.diagnostics += repaired
     if out is None:
         bars.close()  # before the report; a folder build goes on to emit
@@ -230,7 +231,8 @@ def build(**opts):
     files: dict = {}
     if code == 0:
         bars("emit", 0, 0)
-        files, layout_diags = layout.layout(result.outputs, settings.default_namespace)
+        files, layout_diags = (folder.layout(settings.default_namespace) if folder is not None
+                               else layout.layout(result.outputs, settings.default_namespace))
         result.diagnostics += layout_diags
         code = exit_code(result, opts)
     if code == 0 and opts["check_only"]:
@@ -249,11 +251,13 @@ def build(**opts):
         flux_files = _flux_plan(files, flux_target) if flux_dir is not None else None
         if flux_files is not None:
             flux.refuse_foreign(flux_dir, flux_files)  # exit 2 with OUT untouched
-        result.diagnostics += outdir.write_folder(out, files, force=opts["force"])  # OutputError: exit 2
+        result.diagnostics += (folder.write(out, settings.default_namespace, force=opts["force"]) if folder is not None
+                               else outdir.write_folder(out, files, force=opts["force"]))  # OutputError: exit 2
         if flux_files is not None:
             result.diagnostics += flux.write(flux_dir, flux_files)
     bars.close()
-    report(result, opts, to_stdout=True, emitted=len(result.outputs) if code == 0 else 0)
+    emitted = folder.emitted if folder is not None else len(result.outputs)
+    report(result, opts, to_stdout=True, emitted=emitted if code == 0 else 0)
     raise ExitWith(code)
 
 

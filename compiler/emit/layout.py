@@ -25,6 +25,7 @@ from compiler.constants import OUTPUT_MARKER
 from compiler.diagnostics import Diagnostic, ObjectRef, error
 from compiler.emit import DumpedOutput, Output
 from compiler.emit.dump import dump, dump_many
+from compiler.emit.fill import Reused
 from compiler.emit.outdir import marker_text
 from compiler.kinds import group_of
 
@@ -189,10 +190,15 @@ def plan(outputs: Iterable[Output], default_namespace: str) -> tuple[dict[str, O
 def render(placed: dict[str, Output]) -> dict[str, str]:
     """A plan as the output folder's files, {relative POSIX path: text}: the objects, each folder's
     kustomization.yaml, OUT/kustomization.yaml and the marker."""
-    files: dict[str, str] = {}
+    return complete(dict(zip(placed, texts(list(placed.values())))))
+
+
+def complete(objects: dict[str, str | Reused]) -> dict[str, str | Reused]:
+    """The object files plus each folder's kustomization.yaml, OUT/kustomization.yaml and the marker, sorted
+    by path (an object's text may be a Reused one: the marker needs only its digest)."""
+    files: dict[str, str | Reused] = dict(objects)
     folders: dict[str, list[str]] = {}
-    for path, text in zip(placed, texts(list(placed.values()))):
-        files[path] = text
+    for path in objects:
         folder, _, name = path.partition("/")
         folders.setdefault(folder, []).append(name)
     for folder, names in folders.items():
@@ -201,6 +207,48 @@ def render(placed: dict[str, Output]) -> dict[str, str]:
     files[KUSTOMIZATION] = _kustomization(order)
     files[OUTPUT_MARKER] = marker_text(files)
     return dict(sorted(files.items()))
+
+
+def base_key(out: Output, folder: str) -> str:
+    """The name two objects of one folder compare to decide whether the API group goes into their file
+    names (_place): the path without the group, case-folded."""
+    return f"{folder}/{_file_name(_meta(out.obj)['name'], out.obj['kind'])}".casefold()
+
+
+def place_more(outputs: list[Output], default_namespace: str, kept: set[str], groups: dict[str, int],
+               removed: dict[str, int]) -> list[str] | None:
+    """Where `outputs` go when they join objects already placed (the warm rebuild, compiler/warm.py):
+    `kept` the casefolded paths of the objects that stay, `groups` how many objects of the previous plan had
+    each base key, `removed` how many of those are gone. The paths `plan` would give them, or None when
+    `plan` must decide instead: an object cannot be placed, two collide, or a kept object's file name would
+    change (its base key gains or loses a second object)."""
+    bases: list[tuple[str, str]] = []
+    joined: dict[str, int] = {}
+    for out in outputs:
+        folder = _folder(out, default_namespace)
+        if _check_placeable(out, folder, default_namespace) is not None:
+            return None
+        base = base_key(out, folder)
+        bases.append((base, folder))
+        joined[base] = joined.get(base, 0) + 1
+    for base in joined.keys() | removed.keys():
+        before = groups.get(base, 0)
+        stay = before - removed.get(base, 0)
+        if stay and (before > 1) != (stay + joined.get(base, 0) > 1):
+            return None
+    paths, taken = [], set(kept)
+    for out, (base, folder) in zip(outputs, bases):
+        group = None
+        if groups.get(base, 0) - removed.get(base, 0) + joined[base] > 1:
+            group = group_of(str(out.obj["apiVersion"])) or "core"
+            if not _GROUP.fullmatch(group):
+                return None
+        path = f"{folder}/{_file_name(_meta(out.obj)['name'], out.obj['kind'], group)}"
+        if path.casefold() in taken:
+            return None
+        taken.add(path.casefold())
+        paths.append(path)
+    return paths
 
 
 def layout(outputs: Iterable[Output], default_namespace: str) -> tuple[dict[str, str], list[Diagnostic]]:

@@ -1,6 +1,7 @@
 """The warm-rebuild cache's store (an edge: the only file I/O of the cache; keys and entries are
 compiler/cache.py). Layout: DIR/kserve-compiler-1/<first two hex digits>/<key>.ksc, one immutable entry
-per key, so two builds sharing DIR never see each other's half-written file.
+per key, so two builds sharing DIR never see each other's half-written file (the record of an output
+folder, compiler/warm.py, is the one entry rewritten under its key: atomically, like every write here).
 
 - Writes are atomic: a temp file `.<key>.<random>` in the entry's folder, then rename. A crash leaves at
   worst a temp file, which the next prune removes; an entry torn any other way fails its checksum.
@@ -38,6 +39,7 @@ class Store:
     def __init__(self, folder: str):
         self.root = Path(folder) / STORE
         self.used: set[str] = set()
+        self.recorded: set[str] = set()  # keys whose entry the folder record stood in for (compiler/warm.py)
         self.wrote = 0
         self.diagnostics: list[Diagnostic] = []
         self._write_failed = False
@@ -45,31 +47,33 @@ class Store:
     def _path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}{cache.SUFFIX}"
 
-    def get(self, key: str) -> cache.Entry | None:
+    def get(self, key: str, decode=cache.decode, instead: str = "the file it stood for was compiled again"):
+        """The entry under `key` (decoded by `decode`), or None: missing, or ignored with a notice that says
+        what the build does `instead`."""
         path = self._path(key)
         try:
             raw = path.read_bytes()
         except FileNotFoundError:
             return None
         except OSError as exc:
-            self._ignored(path, exc.strerror or str(exc))
+            self._ignored(path, exc.strerror or str(exc), instead)
             return None
         try:
-            entry = cache.decode(key, raw)
+            entry = decode(key, raw)
         except cache.BadEntry as exc:
-            self._ignored(path, str(exc))
+            self._ignored(path, str(exc), instead)
             return None
         self.used.add(key)
         return entry
 
-    def put(self, key: str, entry: cache.Entry) -> None:
+    def put(self, key: str, entry, encode=cache.encode) -> None:
         if self._write_failed:
             return
         path = self._path(key)
         tmp = path.parent / f".{key}.{secrets.token_hex(4)}"
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_bytes(cache.encode(key, entry))
+            tmp.write_bytes(encode(key, entry))
             os.replace(tmp, path)
         except OSError as exc:
             self._write_failed = True
@@ -100,9 +104,8 @@ class Store:
                 except OSError:
                     pass  # another build removed it, or it is not ours to remove: never fatal
 
-    def _ignored(self, path: Path, why: str) -> None:
-        self.diagnostics.append(notice(CACHE_ENTRY_IGNORED, f"cache entry {path} ignored: {why}; the file it "
-                                       "stood for was compiled again",
+    def _ignored(self, path: Path, why: str, instead: str) -> None:
+        self.diagnostics.append(notice(CACHE_ENTRY_IGNORED, f"cache entry {path} ignored: {why}; {instead}",
                                        hint="harmless; delete the cache folder if this repeats"))
 
 

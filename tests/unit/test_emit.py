@@ -18,6 +18,7 @@ from hypothesis import given, settings, strategies as st
 from compiler.emit import dump as emit_dump
 from compiler.emit import layout as emit_layout
 from compiler.emit import drift, outdir
+from compiler.emit import fill as fill_mod
 from compiler.emit import Output
 from compiler.constants import OUTPUT_MARKER
 
@@ -299,15 +300,15 @@ def test_a_failure_midway_leaves_out_as_it_was(tmp_path, files, monkeypatch):
     out = tmp_path / "rendered"
     outdir.write_folder(out, files)
     before = read_tree(out)
-    real, written = outdir._write_file, []
+    real, written = fill_mod._write_file, []
 
     def failing(path, data, *, sync):
         if len(written) == 3:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
         written.append(path)
-        real(path, data, sync=sync)
+        return real(path, data, sync=sync)
 
-    monkeypatch.setattr(outdir, "_write_file", failing)
+    monkeypatch.setattr(fill_mod, "_write_file", failing)
     changed, _ = emit_layout.layout(SAMPLE[:1], "default")
     with pytest.raises(outdir.OutputError) as caught:
         outdir.write_folder(out, changed)
@@ -319,7 +320,7 @@ def test_a_failure_midway_leaves_out_as_it_was(tmp_path, files, monkeypatch):
 
 def test_an_interrupt_midway_also_cleans_up(tmp_path, files, monkeypatch):
     out = tmp_path / "rendered"
-    monkeypatch.setattr(outdir, "_write_file", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt))
+    monkeypatch.setattr(fill_mod, "_write_file", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt))
     with pytest.raises(KeyboardInterrupt):
         outdir.write_folder(out, files)
     assert not out.exists() and siblings(out) == []

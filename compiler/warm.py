@@ -1,0 +1,176 @@
+"""`build -o OUT --cache DIR` (issue 17): the output folder built from the previous one. The door calls
+`compile()` here instead of incremental.compile(); OUT, the report and the exit code are those of a build
+without the cache, byte for byte (tests/properties/test_cache_properties.py).
+
+After each folder build the cache keeps a *record* of OUT (cache.Manifest, one entry per OUT path): every
+file's path, (inode, size, mtime) right after it was written and the SHA-256 of its text; for each source
+file, its key, what the report needs of it (documents, diagnostics, per-object annotations) and the paths of
+its outputs. The next build of that OUT, when the settings and the context (every non-isolated file) are
+unchanged:
+
+1. takes the unchanged InferenceService files' report share from the record (one file read instead of one
+   entry per source file, and no output texts), and compiles the rest as incremental.py does;
+2. places the new objects among the kept ones (layout.place_more: the collisions and file names a full
+   layout would give, or a full layout when a kept object's file name could change);
+3. writes the folder with hard links to OUT's unchanged files (emit/fill.py: only a file whose path, digest
+   and recorded stat all match is linked; any other is written from its text, which the cache holds), then
+   swaps it in (Decision 4) and removes the old folder, so every file ends with one link.
+
+A damaged or foreign record is ignored with a notice (KSC126) and OUT is written in full.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from compiler import cache, incremental, pipeline
+from compiler.diagnostics import Diagnostic
+from compiler.emit import Output, layout, outdir
+from compiler.emit.fill import Reused, TextUnavailable
+from compiler.settings import Settings
+from compiler.sources import cache as store_mod
+
+
+@dataclass
+class Folder:
+    run: incremental.Run
+    out: str                                   # OUT's absolute path
+    key: str                                   # its record's key
+    record: cache.Manifest | None              # what the previous build of OUT recorded
+    files: dict[str, str | Reused] = field(default_factory=dict)
+    owners: dict[str, list[str]] = field(default_factory=dict)  # source file -> its outputs' paths, in order
+    bases: dict[str, str | int] = field(default_factory=dict)   # as cache.Manifest.bases
+    _entries: dict[str, cache.Entry | None] = field(default_factory=dict)
+
+    @property
+    def result(self) -> pipeline.Result:
+        return self.run.result
+
+    @property
+    def emitted(self) -> int:
+        return len(self.result.outputs) + sum(len(self._recorded(i).paths) for i in self.run.light)
+
+    def _recorded(self, i: int) -> cache.Source:
+        return self.record.sources[self.run.files[i].display]
+
+    # -----------------------------------------------------------------------------------------------
+    # Layout
+
+    def layout(self, default_namespace: str) -> tuple[dict[str, str | Reused], list[Diagnostic]]:
+        """OUT's files ({path: text or Reused}) and the layout's diagnostics, as layout.layout() gives them."""
+        if self.run.light and self._place_more(default_namespace):
+            return self.files, []
+        return self._full(default_namespace)
+
+    def _place_more(self, default_namespace: str) -> bool:
+        record, run = self.record, self.run
+        objects = {path: base for path, base in record.bases.items()}
+        kept: dict[str, Reused] = {}
+        for i in sorted(run.light):
+            source = self._recorded(i)
+            self.owners[run.files[i].display] = source.paths
+            for n, path in enumerate(source.paths):
+                kept[path] = Reused(record.files[path].sha, _Text(self, source.key, n))
+        base_of = {path: path.casefold() if base == 1 else base for path, base in objects.items()}
+        groups = Counter(base_of.values())
+        removed = Counter(base for path, base in base_of.items() if path not in kept)
+        outputs = run.result.outputs
+        paths = layout.place_more(outputs, default_namespace, {p.casefold() for p in kept}, groups, removed)
+        if paths is None:
+            self.owners = {}
+            return False
+        self.bases = {path: objects[path] for path in kept}
+        for path, out, origin in zip(paths, outputs, run.result.origins):
+            self.owners.setdefault(origin, []).append(path)
+            self.bases[path] = _base(out, path, default_namespace)
+        self.files = layout.complete({**kept, **dict(zip(paths, layout.texts(outputs)))})
+        return True
+
+    def _full(self, default_namespace: str, *, compile_again: bool = False) -> tuple[dict, list[Diagnostic]]:
+        """layout.layout() over every output, with the light files' outputs loaded from their entries (or
+        everything compiled again, when one cannot be loaded)."""
+        run = self.run
+        outputs, origins = list(run.result.outputs), list(run.result.origins)
+        for i in sorted(run.light):
+            entry = None if compile_again else self._entry(self._recorded(i).key)
+            if entry is None or len(entry.outputs) != len(self._recorded(i).paths):
+                self.run = incremental.run(run.settings)  # the same result, with every output's text
+                return self._full(default_namespace)
+            outputs += entry.outputs
+            origins += [run.files[i].display] * len(entry.outputs)
+        placed, diags = layout.plan(outputs, default_namespace)
+        if diags:
+            return {}, diags
+        path_of = {id(out): path for path, out in placed.items()}
+        self.owners, self.bases = {}, {}
+        for out, origin in zip(outputs, origins):
+            self.owners.setdefault(origin, []).append(path_of[id(out)])
+        for path, out in placed.items():
+            self.bases[path] = _base(out, path, default_namespace)
+        self.files = layout.render(placed)
+        return self.files, []
+
+    def _entry(self, key: str) -> cache.Entry | None:
+        if key not in self._entries:
+            self._entries[key] = self.run.store.get(key)
+        return self._entries[key]
+
+    # -----------------------------------------------------------------------------------------------
+    # Writing and recording
+
+    def write(self, out: Path, default_namespace: str, *, force: bool) -> list[Diagnostic]:
+        """outdir.write() with the record's files to link from; then the new record. OutputError as outdir."""
+        previous = self.record.files if self.record is not None else None
+        try:
+            diags, records = outdir.write(out, self.files, force=force, previous=previous)
+        except TextUnavailable:  # a reused file could be neither linked nor read from the cache
+            self._full(default_namespace, compile_again=True)
+            diags, records = outdir.write(out, self.files, force=force, previous=previous)
+        store, before = self.run.store, len(self.run.store.diagnostics)
+        if store is not None:
+            store.put(self.key, self._manifest(records), cache.encode_manifest)
+            diags += store.diagnostics[before:]
+        return diags
+
+    def _manifest(self, records) -> cache.Manifest:
+        run = self.run
+        sources = {}
+        for i, (source, key) in enumerate(zip(run.files, run.keys)):
+            if key is not None:
+                entry = run.entries.get(i) or cache.Entry(isolated=False)
+                sources[source.display] = cache.Source(key, replace(entry, outputs=[]),
+                                                       self.owners.get(source.display, []))
+        return cache.Manifest(self.out, run.skey, run.context, sources, records, self.bases)
+
+
+class _Text:
+    """The text of a reused output, from its source file's entry (when OUT's copy cannot be linked)."""
+
+    def __init__(self, folder: Folder, key: str, index: int):
+        self.folder, self.key, self.index = folder, key, index
+
+    def __call__(self) -> str | None:
+        entry = self.folder._entry(self.key)
+        return entry.outputs[self.index].text if entry is not None and self.index < len(entry.outputs) else None
+
+
+def _base(out: Output, path: str, default_namespace: str) -> str | int:
+    base = layout.base_key(out, path.partition("/")[0])
+    return 1 if base == path.casefold() else base
+
+
+def compile(settings: Settings, out: Path) -> Folder | None:
+    """incremental.compile() for `build -o OUT`, using and keeping OUT's record; None when the cache does
+    not apply (no cache, stdin...): the door then builds as without one."""
+    if not incremental.usable(settings):
+        return None
+    where = os.path.abspath(out)
+    key = cache.manifest_key(where)
+    store = store_mod.Store(settings.cache_dir)
+    record = store.get(key, cache.decode_manifest, "the output folder was written in full")
+    if record is not None and record.out != where:
+        record = None
+    return Folder(incremental.run(settings, record, store), where, key, record)
