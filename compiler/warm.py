@@ -43,7 +43,9 @@ class Folder:
     files: dict[str, str | Reused] = field(default_factory=dict)
     owners: dict[str, list[str]] = field(default_factory=dict)  # source file -> its outputs' paths, in order
     bases: dict[str, str | int] = field(default_factory=dict)   # as cache.Manifest.bases
+    objects: dict[str, str | Reused] = field(default_factory=dict)  # the object files of `files`
     _entries: dict[str, cache.Entry | None] = field(default_factory=dict)
+    _where: dict[str, tuple[str, int]] = field(default_factory=dict)
 
     @property
     def result(self) -> pipeline.Result:
@@ -69,11 +71,12 @@ class Folder:
         record, run = self.record, self.run
         objects = {path: base for path, base in record.bases.items()}
         kept: dict[str, Reused] = {}
+        files, text = record.files, self._text
         for i in sorted(run.light):
             source = self._recorded(i)
             self.owners[run.files[i].display] = source.paths
-            for n, path in enumerate(source.paths):
-                kept[path] = Reused(record.files[path].sha, _Text(self, source.key, n))
+            for path in source.paths:
+                kept[path] = Reused(files[path].sha, text)
         base_of = {path: path.casefold() if base == 1 else base for path, base in objects.items()}
         groups = Counter(base_of.values())
         removed = Counter(base for path, base in base_of.items() if path not in kept)
@@ -86,7 +89,14 @@ class Folder:
         for path, out, origin in zip(paths, outputs, run.result.origins):
             self.owners.setdefault(origin, []).append(path)
             self.bases[path] = _base(out, path, default_namespace)
-        self.files = layout.complete({**kept, **dict(zip(paths, layout.texts(outputs)))})
+        changed = {p.partition("/")[0] for p in paths} | {p.partition("/")[0] for p in objects if p not in kept}
+
+        def unchanged(folder: str) -> Reused | None:
+            old = None if folder in changed else files.get(f"{folder}/{layout.KUSTOMIZATION}")
+            return None if old is None else Reused(old.sha, text)
+
+        self.objects = {**kept, **dict(zip(paths, layout.texts(outputs)))}
+        self.files = layout.complete(self.objects, unchanged)
         return True
 
     def _full(self, default_namespace: str, *, compile_again: bool = False) -> tuple[dict, list[Diagnostic]]:
@@ -113,6 +123,20 @@ class Folder:
         self.files = layout.render(placed)
         return self.files, []
 
+    def _text(self, path: str) -> str | None:
+        """The text of a file left out (Reused), when OUT's copy cannot be linked: a folder's
+        kustomization.yaml rendered again, an object's from its source file's entry."""
+        if path.endswith("/" + layout.KUSTOMIZATION):
+            return layout.kustomization_of(self.objects, path.rpartition("/")[0])
+        if not self._where:  # path -> (its source's key, its place among the source's outputs)
+            self._where = {p: (self.record.sources[display].key, n) for display, paths in self.owners.items()
+                           if display in self.record.sources for n, p in enumerate(paths)}
+        if path not in self._where:
+            return None
+        key, n = self._where[path]
+        entry = self._entry(key)
+        return entry.outputs[n].text if entry is not None and n < len(entry.outputs) else None
+
     def _entry(self, key: str) -> cache.Entry | None:
         if key not in self._entries:
             self._entries[key] = self.run.store.get(key)
@@ -125,36 +149,34 @@ class Folder:
         """outdir.write() with the record's files to link from; then the new record. OutputError as outdir."""
         previous = self.record.files if self.record is not None else None
         try:
-            diags, records = outdir.write(out, self.files, force=force, previous=previous)
+            return outdir.write(out, self.files, force=force, previous=previous, meanwhile=self._save)
         except TextUnavailable:  # a reused file could be neither linked nor read from the cache
             self._full(default_namespace, compile_again=True)
-            diags, records = outdir.write(out, self.files, force=force, previous=previous)
-        store, before = self.run.store, len(self.run.store.diagnostics)
-        if store is not None:
-            store.put(self.key, self._manifest(records), cache.encode_manifest)
-            diags += store.diagnostics[before:]
-        return diags
+            return outdir.write(out, self.files, force=force, previous=previous, meanwhile=self._save)
+
+    def _save(self, records) -> list[Diagnostic]:
+        store = self.run.store
+        if store is None:
+            return []
+        before = len(store.diagnostics)
+        store.put(self.key, self._manifest(records), cache.encode_manifest)
+        return store.diagnostics[before:]
 
     def _manifest(self, records) -> cache.Manifest:
         run = self.run
         sources = {}
         for i, (source, key) in enumerate(zip(run.files, run.keys)):
-            if key is not None:
+            if key is None:
+                continue
+            paths = self.owners.get(source.display, [])
+            recorded = self._recorded(i) if i in run.light else None
+            if recorded is not None:  # as recorded: its entry is written back without being encoded again
+                sources[source.display] = recorded if recorded.paths == paths else replace(recorded, paths=paths,
+                                                                                            line=None)
+            else:
                 entry = run.entries.get(i) or cache.Entry(isolated=False)
-                sources[source.display] = cache.Source(key, replace(entry, outputs=[]),
-                                                       self.owners.get(source.display, []))
+                sources[source.display] = cache.Source(key, replace(entry, outputs=[]), paths)
         return cache.Manifest(self.out, run.skey, run.context, sources, records, self.bases)
-
-
-class _Text:
-    """The text of a reused output, from its source file's entry (when OUT's copy cannot be linked)."""
-
-    def __init__(self, folder: Folder, key: str, index: int):
-        self.folder, self.key, self.index = folder, key, index
-
-    def __call__(self) -> str | None:
-        entry = self.folder._entry(self.key)
-        return entry.outputs[self.index].text if entry is not None and self.index < len(entry.outputs) else None
 
 
 def _base(out: Output, path: str, default_namespace: str) -> str | int:

@@ -14,24 +14,24 @@ import errno
 import hashlib
 import os
 import stat
-from dataclasses import dataclass
 from typing import Callable, NamedTuple
 
 
 class Record(NamedTuple):
     """What a build recorded of one OUT file right after writing it."""
-    ino: int
-    size: int
-    mtime_ns: int
-    sha: str  # SHA-256 of its text, hex
+    stat: str  # "inode size mtime_ns" (kept as text: the record is read and compared, never computed with)
+    sha: str   # SHA-256 of its text, hex
 
 
-@dataclass(frozen=True)
-class Reused:
-    """A file whose text is not loaded: the previous OUT has it (linked), or `text()` fetches it (None when
-    it cannot: the caller then builds again with every text)."""
+def stat_text(st: os.stat_result) -> str:
+    return f"{st.st_ino} {st.st_size} {st.st_mtime_ns}"
+
+
+class Reused(NamedTuple):
+    """A file whose text is not loaded: the previous OUT has it (linked), or `text(path)` fetches it (None
+    when it cannot: the caller then builds again with every text)."""
     sha: str
-    text: Callable[[], str | None]
+    text: Callable[[str], str | None]
 
 
 class TextUnavailable(Exception):
@@ -40,6 +40,9 @@ class TextUnavailable(Exception):
 
 # errno of a link that will fail for every file of this folder: stop trying
 _NO_LINKS = {errno.EXDEV, errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS, errno.EACCES}
+
+
+_O_DIRECTORY, _O_NOFOLLOW, _O_CLOEXEC = (getattr(os, f, 0) for f in ("O_DIRECTORY", "O_NOFOLLOW", "O_CLOEXEC"))
 
 
 def sha_of(value: str | Reused) -> str:
@@ -55,28 +58,32 @@ def fill(tmp: str, out: str, files: dict[str, str | Reused], previous: dict[str,
     sync_each = syncfs is None
     linking = bool(previous)
     records: dict[str, Record] = {}
-    for path in sorted(files):
-        value = files[path]
-        sha = sha_of(value)
-        target = f"{tmp}/{path}"
-        if linking:
-            old = previous.get(path)
-            if old is not None and old.sha == sha:
+    folders = _Folders(tmp, out if linking else None)  # names relative to a folder's descriptor: 2x faster
+    try:
+        for path in sorted(files):
+            value = files[path]
+            sha = sha_of(value)
+            folder, _, name = path.rpartition("/")
+            into = folders.new(folder)
+            old = previous.get(path) if linking else None
+            if old is not None and old.sha == sha and (came := folders.old(folder)) is not None:
                 try:
-                    os.link(f"{out}/{path}", target, follow_symlinks=False)
+                    os.link(name, name, src_dir_fd=came, dst_dir_fd=into, follow_symlinks=False)
                 except OSError as exc:
                     linking = exc.errno not in _NO_LINKS  # ENOENT (deleted), EMLINK: this file only
                 else:
-                    st = os.lstat(target)
-                    if stat.S_ISREG(st.st_mode) and (st.st_ino, st.st_size, st.st_mtime_ns) == old[:3]:
+                    st = os.stat(name, dir_fd=into, follow_symlinks=False)
+                    if stat.S_ISREG(st.st_mode) and stat_text(st) == old.stat:
                         records[path] = old
                         continue
-                    os.unlink(target)  # changed since we wrote it (or not a file): never trusted
-        text = value if isinstance(value, str) else value.text()
-        if text is None or (not isinstance(value, str) and sha_of(text) != sha):
-            raise TextUnavailable(path)
-        st = _write_file(target, text.encode(), sync=sync_each)
-        records[path] = Record(st.st_ino, st.st_size, st.st_mtime_ns, sha)
+                    os.unlink(name, dir_fd=into)  # changed since we wrote it (or not a file): never trusted
+            text = value if isinstance(value, str) else value.text(path)
+            if text is None or (not isinstance(value, str) and sha_of(text) != sha):
+                raise TextUnavailable(path)
+            st = _write_file(name, into, text.encode(), sync=sync_each)
+            records[path] = Record(stat_text(st), sha)
+    finally:
+        folders.close()
     if not sync_each:
         # One syncfs instead of one fsync per file: 0.3 s instead of 14 s for 40,000 files (ext4, here).
         fd = os.open(tmp, os.O_RDONLY)
@@ -89,9 +96,42 @@ def fill(tmp: str, out: str, files: dict[str, str | Reused], previous: dict[str,
     return records
 
 
-def _write_file(path: str, data: bytes, *, sync: bool) -> os.stat_result:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-                 | getattr(os, "O_CLOEXEC", 0), 0o666)
+class _Folders:
+    """Open descriptors of the new folder's subfolders and of the old OUT's (None where that one cannot be
+    opened, or is a symlink: nothing is linked from it)."""
+
+    def __init__(self, tmp: str, out: str | None):
+        self.tmp, self.out = tmp, out
+        self.fds: dict[tuple[bool, str], int | None] = {}
+
+    def _open(self, old: bool, folder: str) -> int | None:
+        key = (old, folder)
+        if key not in self.fds:
+            base = self.out if old else self.tmp
+            where = f"{base}/{folder}" if folder else base
+            try:
+                self.fds[key] = os.open(where, os.O_RDONLY | _O_DIRECTORY | _O_NOFOLLOW | _O_CLOEXEC)
+            except OSError:
+                if not old:
+                    raise
+                self.fds[key] = None
+        return self.fds[key]
+
+    def new(self, folder: str) -> int:
+        return self._open(False, folder)
+
+    def old(self, folder: str) -> int | None:
+        return self._open(True, folder) if self.out is not None else None
+
+    def close(self) -> None:
+        for fd in self.fds.values():
+            if fd is not None:
+                os.close(fd)
+        self.fds.clear()
+
+
+def _write_file(name: str, dir_fd: int, data: bytes, *, sync: bool) -> os.stat_result:
+    fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_NOFOLLOW | _O_CLOEXEC, 0o666, dir_fd=dir_fd)
     try:
         view = memoryview(data)
         while view:

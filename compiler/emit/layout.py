@@ -193,20 +193,31 @@ def render(placed: dict[str, Output]) -> dict[str, str]:
     return complete(dict(zip(placed, texts(list(placed.values())))))
 
 
-def complete(objects: dict[str, str | Reused]) -> dict[str, str | Reused]:
+def complete(objects: dict[str, str | Reused], unchanged=lambda folder: None) -> dict[str, str | Reused]:
     """The object files plus each folder's kustomization.yaml, OUT/kustomization.yaml and the marker, sorted
-    by path (an object's text may be a Reused one: the marker needs only its digest)."""
+    by path (an object's text may be a Reused one: the marker needs only its digest). `unchanged(folder)`:
+    the Reused kustomization.yaml of a folder whose files are those of the previous build, or None."""
     files: dict[str, str | Reused] = dict(objects)
-    folders: dict[str, list[str]] = {}
-    for path in objects:
-        folder, _, name = path.partition("/")
-        folders.setdefault(folder, []).append(name)
+    folders = _folders(objects)
     for folder, names in folders.items():
-        files[f"{folder}/{KUSTOMIZATION}"] = _kustomization(sorted(names))
+        files[f"{folder}/{KUSTOMIZATION}"] = unchanged(folder) or _kustomization(sorted(names))
     order = sorted(folders, key=lambda f: (f != CLUSTER_FOLDER, f))
     files[KUSTOMIZATION] = _kustomization(order)
     files[OUTPUT_MARKER] = marker_text(files)
     return dict(sorted(files.items()))
+
+
+def _folders(objects) -> dict[str, list[str]]:
+    folders: dict[str, list[str]] = {}
+    for path in objects:
+        folder, _, name = path.partition("/")
+        folders.setdefault(folder, []).append(name)
+    return folders
+
+
+def kustomization_of(objects, folder: str) -> str:
+    """A folder's kustomization.yaml, as complete() writes it."""
+    return _kustomization(sorted(_folders(p for p in objects if p.startswith(folder + "/")).get(folder, [])))
 
 
 def base_key(out: Output, folder: str) -> str:

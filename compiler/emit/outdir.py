@@ -21,8 +21,9 @@ import os
 import secrets
 import shutil
 import stat
+import threading
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 try:
     import fcntl  # POSIX only
@@ -123,14 +124,16 @@ def write_folder(out: Path, files: dict[str, str], *, force: bool = False) -> li
     """Make OUT hold exactly `files` ({relative POSIX path: text}), atomically. Raises OutputError when
     OUT is foreign (unless force) or cannot be written; OUT is then as it was. Returns notices about
     leftovers of earlier interrupted builds."""
-    return write(out, files, force=force)[0]
+    return write(out, files, force=force)
 
 
 def write(out: Path, files: dict[str, str | Reused], *, force: bool = False,
-          previous: dict[str, Record] | None = None) -> tuple[list[Diagnostic], dict[str, Record]]:
-    """write_folder, linking from OUT the files `previous` recorded unchanged (emit/fill.py); also returns
-    what was written, for the next build's `previous`. Raises TextUnavailable (OUT as it was) when a
-    Reused file can be neither linked nor fetched."""
+          previous: dict[str, Record] | None = None,
+          meanwhile: Callable[[dict[str, Record]], list[Diagnostic]] | None = None) -> list[Diagnostic]:
+    """write_folder, linking from OUT the files `previous` recorded unchanged (emit/fill.py). Once the new
+    folder is in place, `meanwhile(what was written)` runs while a thread removes the old folder (the
+    caller records OUT for the next build). Raises TextUnavailable (OUT as it was) when a Reused file can
+    be neither linked nor fetched."""
     out = Path(os.path.abspath(out))
     files = checked_files(files)
     if out.parent == out:
@@ -153,9 +156,16 @@ def write(out: Path, files: dict[str, str | Reused], *, force: bool = False,
             if isinstance(exc, OSError):
                 raise output_error(exc, out) from None
             raise
-        diags.extend(_remove(old, out, "the previous output"))
+        removed: list[Diagnostic] = []
+        remover = threading.Thread(target=lambda: removed.extend(_remove(old, out, "the previous output")))
+        remover.start()  # unlink() lets go of the GIL: the removal costs the caller's work nothing
+        try:
+            diags.extend(meanwhile(records) if meanwhile is not None else [])
+        finally:
+            remover.join()
+        diags.extend(removed)
         _fsync_dir(out.parent)
-    return diags, records
+    return diags
 
 
 def checked_files(files: dict[str, str | Reused]) -> dict[str, str | Reused]:

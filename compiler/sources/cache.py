@@ -72,8 +72,11 @@ class Store:
         path = self._path(key)
         tmp = path.parent / f".{key}.{secrets.token_hex(4)}"
         try:
+            data = encode(key, entry)
+            if data is None:  # nothing to keep (compiler/warm.py: an OUT whose paths the record cannot hold)
+                return
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_bytes(encode(key, entry))
+            tmp.write_bytes(data)
             os.replace(tmp, path)
         except OSError as exc:
             self._write_failed = True

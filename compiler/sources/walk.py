@@ -63,9 +63,9 @@ def collect(sources: list[str], *, excludes: tuple[str, ...] = (), skip: tuple[P
         if stat.S_ISDIR(mode):
             found = _walk(path, src, excludes, skip_real, diags, kustomize)
         else:
-            found = [SourceFile(path, os.path.normpath(src), path.name, True)]
-        for source in found:
-            real = source.path.resolve()
+            found = [(SourceFile(path, os.path.normpath(src), path.name, True), None)]
+        for source, real in found:
+            real = real or source.path.resolve()
             if real not in seen:
                 seen.add(real)
                 files.append(source)
@@ -116,11 +116,13 @@ def _kustomize_notice(found: list[str]) -> Diagnostic:
 
 
 def _walk(root: Path, given: str, excludes: tuple[str, ...], skip_real: set[Path],
-          diags: list[Diagnostic], kustomize: list[str]) -> Iterator[SourceFile]:
+          diags: list[Diagnostic], kustomize: list[str]) -> Iterator[tuple[SourceFile, Path | None]]:
+    """Each file found, with its real path when known without a resolve() (a file that is no symlink, in a
+    folder whose real path is known): 3,400 resolves cost 0.25 s."""
     root_real = root.resolve()
     seen: set[Path] = set()
 
-    def visit(folder: Path, rel: str) -> Iterator[SourceFile]:
+    def visit(folder: Path, rel: str) -> Iterator[tuple[SourceFile, Path | None]]:
         real = folder.resolve()
         if real in seen or real in skip_real or (folder / OUTPUT_MARKER).exists():
             return
@@ -155,7 +157,8 @@ def _walk(root: Path, given: str, excludes: tuple[str, ...], skip_real: set[Path
                     diags.append(notice(SKIPPED, f"skipped: not a regular file ({kind})",
                                         file=_display(given, child_rel)))
                     continue
-                yield SourceFile(child, _display(given, child_rel), child_rel, False)
+                yield (SourceFile(child, _display(given, child_rel), child_rel, False),
+                       None if entry.is_symlink() else real / entry.name)
             elif entry.name in KUSTOMIZATION_FILES:
                 kustomize.append(_display(given, child_rel))
 

@@ -302,11 +302,11 @@ def test_a_failure_midway_leaves_out_as_it_was(tmp_path, files, monkeypatch):
     before = read_tree(out)
     real, written = fill_mod._write_file, []
 
-    def failing(path, data, *, sync):
+    def failing(name, dir_fd, data, *, sync):
         if len(written) == 3:
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
-        written.append(path)
-        return real(path, data, sync=sync)
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), name)
+        written.append(name)
+        return real(name, dir_fd, data, sync=sync)
 
     monkeypatch.setattr(fill_mod, "_write_file", failing)
     changed, _ = emit_layout.layout(SAMPLE[:1], "default")
