@@ -239,6 +239,7 @@ class Manifest:
     sources: dict[str, Source]         # by display name
     files: dict[str, Record]           # every file of OUT, as written
     bases: dict[str, str | int]        # object files: 1, or the base key (emit/layout.py) when it is not path.casefold()
+    written: int = 0                   # when (time.time_ns()) the files were recorded
 
 
 _HEX = re.compile(r"[0-9a-f]*")
@@ -257,7 +258,7 @@ def encode_manifest(key: str, m: Manifest) -> bytes | None:
     """The record as stored; None when a path holds a tab or line break (no record is kept of such an OUT)."""
     if _SEPARATORS.search("".join(m.files)) or _SEPARATORS.search("".join(b for b in m.bases.values() if b != 1)):
         return None
-    lines = [_json({"out": m.out, "settings": m.settings, "context": m.context})]
+    lines = [_json({"out": m.out, "settings": m.settings, "context": m.context, "written": m.written})]
     for name, src in m.sources.items():
         lines.append(src.line or "S" + _json([name, src.key, src.paths, _entry(src.entry)]))
     bases = m.bases
@@ -290,6 +291,6 @@ def decode_manifest(key: str, raw: bytes) -> Manifest:
         if any(path not in bases for s in sources.values() for path in s.paths):
             raise BadEntry("a source's output is not among its object files")
         return Manifest(_is(head["out"], str), _is(head["settings"], str), _is(head["context"], str),
-                        sources, files, bases)
+                        sources, files, bases, _is(head["written"], int))
     except (KeyError, TypeError, ValueError) as exc:
         raise BadEntry(f"its content is not what this version writes ({exc})") from None

@@ -22,6 +22,7 @@ A damaged or foreign record is ignored with a notice (KSC126) and OUT is written
 from __future__ import annotations
 
 import os
+import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -32,6 +33,10 @@ from compiler.emit import Output, layout, outdir
 from compiler.emit.fill import Reused, TextUnavailable
 from compiler.settings import Settings
 from compiler.sources import cache as store_mod
+
+# A file whose modification time is this close to the record's (or later) may have been changed within one
+# tick of a coarse file-system clock (2 s on FAT) without its stat showing it: its content is checked.
+RACY_NS = 2_000_000_000
 
 
 @dataclass
@@ -69,34 +74,42 @@ class Folder:
 
     def _place_more(self, default_namespace: str) -> bool:
         record, run = self.record, self.run
-        objects = {path: base for path, base in record.bases.items()}
-        kept: dict[str, Reused] = {}
-        files, text = record.files, self._text
+        reused: set[str] = set()
         for i in sorted(run.light):
             source = self._recorded(i)
             self.owners[run.files[i].display] = source.paths
-            for path in source.paths:
-                kept[path] = Reused(files[path].sha, text)
-        base_of = {path: path.casefold() if base == 1 else base for path, base in objects.items()}
-        groups = Counter(base_of.values())
-        removed = Counter(base for path, base in base_of.items() if path not in kept)
+            reused.update(source.paths)
+        files, text, bases = record.files, self._text, record.bases
+        kept = {path: Reused(files[path].sha, text) for path in bases if path in reused}  # in path order
+        gone = [path for path in bases if path not in reused]
+        single = {path.casefold() for path, base in bases.items() if base == 1}  # alone in their base key
+        qualified = Counter(base for base in bases.values() if base != 1)
+        folded = single | {path.casefold() for path, base in bases.items() if base != 1}
+        gone_folded = {path.casefold() for path in gone}
+
+        def before(base: str) -> int:  # objects of the previous plan with this base key
+            return qualified.get(base, 0) + (base in single)
+
+        removed = Counter(path.casefold() if bases[path] == 1 else bases[path] for path in gone)
         outputs = run.result.outputs
-        paths = layout.place_more(outputs, default_namespace, {p.casefold() for p in kept}, groups, removed)
+        paths = layout.place_more(outputs, default_namespace, lambda f: f in folded and f not in gone_folded,
+                                  before, removed)
         if paths is None:
             self.owners = {}
             return False
-        self.bases = {path: objects[path] for path in kept}
+        self.bases = {path: bases[path] for path in kept}
         for path, out, origin in zip(paths, outputs, run.result.origins):
             self.owners.setdefault(origin, []).append(path)
             self.bases[path] = _base(out, path, default_namespace)
-        changed = {p.partition("/")[0] for p in paths} | {p.partition("/")[0] for p in objects if p not in kept}
+        changed = {p.partition("/")[0] for p in paths} | {p.partition("/")[0] for p in gone}
 
         def unchanged(folder: str) -> Reused | None:
             old = None if folder in changed else files.get(f"{folder}/{layout.KUSTOMIZATION}")
             return None if old is None else Reused(old.sha, text)
 
-        self.objects = {**kept, **dict(zip(paths, layout.texts(outputs)))}
-        self.files = layout.complete(self.objects, unchanged)
+        kept.update(zip(paths, layout.texts(outputs)))
+        self.objects = kept
+        self.files = layout.complete(kept, unchanged)
         return True
 
     def _full(self, default_namespace: str, *, compile_again: bool = False) -> tuple[dict, list[Diagnostic]]:
@@ -148,11 +161,14 @@ class Folder:
     def write(self, out: Path, default_namespace: str, *, force: bool) -> list[Diagnostic]:
         """outdir.write() with the record's files to link from; then the new record. OutputError as outdir."""
         previous = self.record.files if self.record is not None else None
+        racy = self.record.written - RACY_NS if self.record is not None else 0
         try:
-            return outdir.write(out, self.files, force=force, previous=previous, meanwhile=self._save)
+            return outdir.write(out, self.files, force=force, previous=previous, racy_after=racy,
+                                meanwhile=self._save)
         except TextUnavailable:  # a reused file could be neither linked nor read from the cache
             self._full(default_namespace, compile_again=True)
-            return outdir.write(out, self.files, force=force, previous=previous, meanwhile=self._save)
+            return outdir.write(out, self.files, force=force, previous=previous, racy_after=racy,
+                                meanwhile=self._save)
 
     def _save(self, records) -> list[Diagnostic]:
         store = self.run.store
@@ -176,7 +192,7 @@ class Folder:
             else:
                 entry = run.entries.get(i) or cache.Entry(isolated=False)
                 sources[source.display] = cache.Source(key, replace(entry, outputs=[]), paths)
-        return cache.Manifest(self.out, run.skey, run.context, sources, records, self.bases)
+        return cache.Manifest(self.out, run.skey, run.context, sources, records, self.bases, time.time_ns())
 
 
 def _base(out: Output, path: str, default_namespace: str) -> str | int:

@@ -50,9 +50,12 @@ def sha_of(value: str | Reused) -> str:
 
 
 def fill(tmp: str, out: str, files: dict[str, str | Reused], previous: dict[str, Record] | None,
-         syncfs: Callable[[int], int] | None) -> dict[str, Record]:
+         syncfs: Callable[[int], int] | None, racy_after: int = 0) -> dict[str, Record]:
     """Write `files` into the empty folder tmp, linking from `out` what `previous` recorded unchanged;
-    flush them (one syncfs, else an fsync per file); return each file's Record."""
+    flush them (one syncfs, else an fsync per file); return each file's Record. A file modified at or
+    after `racy_after` (ns) is linked only if its content still has the recorded digest: an edit in the
+    same tick of a coarse clock as our write, keeping the size, would leave its stat as recorded (git's
+    "racily clean" entries)."""
     for folder in sorted({p.rpartition("/")[0] for p in files} - {""}):
         os.makedirs(os.path.join(tmp, folder), exist_ok=True)
     sync_each = syncfs is None
@@ -73,7 +76,8 @@ def fill(tmp: str, out: str, files: dict[str, str | Reused], previous: dict[str,
                     linking = exc.errno not in _NO_LINKS  # ENOENT (deleted), EMLINK: this file only
                 else:
                     st = os.stat(name, dir_fd=into, follow_symlinks=False)
-                    if stat.S_ISREG(st.st_mode) and stat_text(st) == old.stat:
+                    if stat.S_ISREG(st.st_mode) and stat_text(st) == old.stat and (
+                            st.st_mtime_ns < racy_after or _digest_at(name, into) == sha):
                         records[path] = old
                         continue
                     os.unlink(name, dir_fd=into)  # changed since we wrote it (or not a file): never trusted
@@ -128,6 +132,15 @@ class _Folders:
             if fd is not None:
                 os.close(fd)
         self.fds.clear()
+
+
+def _digest_at(name: str, dir_fd: int) -> str | None:
+    try:
+        fd = os.open(name, os.O_RDONLY | _O_NOFOLLOW | _O_CLOEXEC, dir_fd=dir_fd)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
 
 
 def _write_file(name: str, dir_fd: int, data: bytes, *, sync: bool) -> os.stat_result:

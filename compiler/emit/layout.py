@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Iterable
+from typing import Callable, Iterable
 
 from compiler.constants import OUTPUT_MARKER
 from compiler.diagnostics import Diagnostic, ObjectRef, error
@@ -204,7 +204,7 @@ def complete(objects: dict[str, str | Reused], unchanged=lambda folder: None) ->
     order = sorted(folders, key=lambda f: (f != CLUSTER_FOLDER, f))
     files[KUSTOMIZATION] = _kustomization(order)
     files[OUTPUT_MARKER] = marker_text(files)
-    return dict(sorted(files.items()))
+    return {path: files[path] for path in sorted(files)}
 
 
 def _folders(objects) -> dict[str, list[str]]:
@@ -226,13 +226,13 @@ def base_key(out: Output, folder: str) -> str:
     return f"{folder}/{_file_name(_meta(out.obj)['name'], out.obj['kind'])}".casefold()
 
 
-def place_more(outputs: list[Output], default_namespace: str, kept: set[str], groups: dict[str, int],
-               removed: dict[str, int]) -> list[str] | None:
+def place_more(outputs: list[Output], default_namespace: str, kept: Callable[[str], bool],
+               groups: Callable[[str], int], removed: dict[str, int]) -> list[str] | None:
     """Where `outputs` go when they join objects already placed (the warm rebuild, compiler/warm.py):
-    `kept` the casefolded paths of the objects that stay, `groups` how many objects of the previous plan had
-    each base key, `removed` how many of those are gone. The paths `plan` would give them, or None when
-    `plan` must decide instead: an object cannot be placed, two collide, or a kept object's file name would
-    change (its base key gains or loses a second object)."""
+    `kept(p)` whether an object that stays has the casefolded path p, `groups(b)` how many objects of the
+    previous plan had the base key b, `removed` how many of those are gone, by base key. The paths `plan`
+    would give them, or None when `plan` must decide instead: an object cannot be placed, two collide, or
+    a kept object's file name would change (its base key gains or loses a second object)."""
     bases: list[tuple[str, str]] = []
     joined: dict[str, int] = {}
     for out in outputs:
@@ -243,19 +243,19 @@ def place_more(outputs: list[Output], default_namespace: str, kept: set[str], gr
         bases.append((base, folder))
         joined[base] = joined.get(base, 0) + 1
     for base in joined.keys() | removed.keys():
-        before = groups.get(base, 0)
+        before = groups(base)
         stay = before - removed.get(base, 0)
         if stay and (before > 1) != (stay + joined.get(base, 0) > 1):
             return None
-    paths, taken = [], set(kept)
+    paths, taken = [], set()
     for out, (base, folder) in zip(outputs, bases):
         group = None
-        if groups.get(base, 0) - removed.get(base, 0) + joined[base] > 1:
+        if groups(base) - removed.get(base, 0) + joined[base] > 1:
             group = group_of(str(out.obj["apiVersion"])) or "core"
             if not _GROUP.fullmatch(group):
                 return None
         path = f"{folder}/{_file_name(_meta(out.obj)['name'], out.obj['kind'], group)}"
-        if path.casefold() in taken:
+        if path.casefold() in taken or kept(path.casefold()):
             return None
         taken.add(path.casefold())
         paths.append(path)

@@ -128,7 +128,7 @@ def write_folder(out: Path, files: dict[str, str], *, force: bool = False) -> li
 
 
 def write(out: Path, files: dict[str, str | Reused], *, force: bool = False,
-          previous: dict[str, Record] | None = None,
+          previous: dict[str, Record] | None = None, racy_after: int = 0,
           meanwhile: Callable[[dict[str, Record]], list[Diagnostic]] | None = None) -> list[Diagnostic]:
     """write_folder, linking from OUT the files `previous` recorded unchanged (emit/fill.py). Once the new
     folder is in place, `meanwhile(what was written)` runs while a thread removes the old folder (the
@@ -149,7 +149,7 @@ def write(out: Path, files: dict[str, str | Reused], *, force: bool = False,
         try:
             if mode is not None:
                 os.chmod(tmp, mode)  # the new OUT keeps the old one's permissions
-            records = fill(str(tmp), str(out), files, previous, _SYNCFS)
+            records = fill(str(tmp), str(out), files, previous, _SYNCFS, racy_after)
             old = _swap(tmp, out)
         except BaseException as exc:
             shutil.rmtree(tmp, ignore_errors=True)
