@@ -11,13 +11,16 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
 import strategies as S
+from compiler.constants import OUTPUT_MARKER
 from test_build_properties import cli, examples, tree
 
-EDITS = ("replace", "add", "delete", "move", "runtime", "garbage", "same", "ignore")
+EDITS = ("replace", "add", "delete", "move", "runtime", "garbage", "same", "ignore", "twin")
+TAMPER = (None, None, "edit", "delete", "symlink", "stray")
 
 
 def _build(src: Path, work: Path, *extra: str) -> tuple:
@@ -56,6 +59,39 @@ def _apply(src: Path, step: tuple, n: int) -> None:
         target.write_text("apiVersion: v1\nkind: [unclosed\n")
     elif kind == "same":
         target.write_bytes(target.read_bytes())
+    elif kind == "twin":  # a Knative Service named as an InferenceService's predictor Service
+        isvcs = [d for f in files for d in _documents(f) if isinstance(d, dict)
+                 and d.get("kind") == "InferenceService" and isinstance(d.get("metadata"), dict)]
+        if isvcs:
+            meta = isvcs[pick % len(isvcs)]["metadata"]
+            twin = {"apiVersion": "serving.knative.dev/v1", "kind": "Service",
+                    "metadata": {"name": f"{meta.get('name')}-predictor", "namespace": meta.get("namespace", "default")}}
+            (src / f"twin-{n}.yaml").write_text(yaml.safe_dump(twin))
+
+
+def _documents(path: Path) -> list:
+    try:
+        return list(yaml.safe_load_all(path.read_text()))
+    except yaml.YAMLError:  # a file made garbage by an earlier step
+        return []
+
+
+def _tamper(out: Path, how: str | None, pick: int) -> None:
+    """Change OUT by hand before the next build (not its marker: without it OUT is not ours, and
+    any build refuses it)."""
+    files = sorted(p for p in out.rglob("*") if p.is_file() and p.name != OUTPUT_MARKER) if out.exists() else []
+    if how is None or not files:
+        return
+    target = files[pick % len(files)]
+    if how == "edit":
+        target.write_bytes(target.read_bytes() + b"# by hand\n")
+    elif how == "delete":
+        target.unlink()
+    elif how == "symlink":
+        target.unlink()
+        target.symlink_to(files[(pick + 1) % len(files)] if len(files) > 1 else out)
+    elif how == "stray":
+        (target.parent / "stray.yaml").write_text("kind: Stray\n")
 
 
 @examples(8)
@@ -70,7 +106,13 @@ def test_cached_builds_equal_uncached_after_random_edits(repo, data):
         assert _build(src, root / "cached", "--cache", cache) == _build(src, root / "plain")  # cold: fills it
         for n, step in enumerate(steps):
             _apply(src, step, n)
-            if n % 2:  # every other step from an empty OUT, the others over the previous output
+            if n % 3 == 2:  # now and then from an empty OUT, else over the previous output
                 for name in ("cached", "plain"):
                     shutil.rmtree(root / name / "out", ignore_errors=True)
-            assert _build(src, root / "cached", "--cache", cache) == _build(src, root / "plain"), step
+            tamper = data.draw(st.sampled_from(TAMPER))
+            for name in ("cached", "plain"):  # both: a build that fails leaves OUT as it was, tampered
+                _tamper(root / name / "out", tamper, step[2])
+            assert _build(src, root / "cached", "--cache", cache) == _build(src, root / "plain"), (step, tamper)
+            out = root / "cached" / "out"
+            assert all(p.stat().st_nlink == 1 for p in out.rglob("*") if p.is_file() and not p.is_symlink()), \
+                "a file of OUT is shared"
