@@ -237,3 +237,51 @@ def test_build_killed_after_varied_delays(big, tmp_path):
         assert code == 0, text[-2000:]
         assert tree(out) == new and leftovers(out) == []
     assert mid_write >= 1, "no kill landed while the build was writing"
+
+
+# ---------------------------------------------------------------------------------------------------
+# The incremental OUT of `--cache` (compiler/warm.py): the new folder is built with hard links to the
+# previous OUT's unchanged files. A kill while linking, at the swap or while the old folder (whose files
+# are links) is removed leaves OUT old or new; the next cached build is a fresh build's bytes, one link each.
+
+
+def _links(out: Path) -> set[int]:
+    return {p.stat().st_nlink for p in out.rglob("*") if p.is_file()}
+
+
+def _linked(versions, tmp_path: Path) -> int:
+    """How many files a cached build of B over A's OUT links (one linkat each)."""
+    out, cache = tmp_path / "count-out", tmp_path / "count-cache"
+    cli("build", str(versions["a"]), "-o", str(out), "--cache", str(cache))
+    before = {p.relative_to(out): p.stat().st_ino for p in out.rglob("*") if p.is_file()}
+    cli("build", str(versions["b"]), "-o", str(out), "--cache", str(cache))
+    return sum(1 for p in out.rglob("*") if p.is_file() and before.get(p.relative_to(out)) == p.stat().st_ino)
+
+
+LINK_POINTS = [
+    ("first-link", "linkat", lambda n: 1, "old"),
+    ("last-link", "linkat", lambda n: n, "old"),
+    ("before-swap", "syncfs", lambda n: 1, "old"),
+    ("at-swap", "renameat2", lambda n: 1, "old-or-new"),
+    ("removing-old", "unlinkat", lambda n: 1, "new"),
+    ("removing-old-late", "unlinkat", lambda n: n, "new"),
+]
+
+
+@pytest.mark.parametrize("point, syscall, when, state", LINK_POINTS, ids=[p[0] for p in LINK_POINTS])
+def test_cached_build_killed_while_linking(point, syscall, when, state, versions, tmp_path):
+    linked = _linked(versions, tmp_path)
+    assert linked >= 2, "the two versions share too few files to link"
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    assert cli("build", str(versions["a"]), "-o", str(out), "--cache", str(cache))[0] == 0  # OUT and its record
+    assert tree(out) == versions["old"]
+    _kill_at([str(EXE), "build", str(versions["b"]), "-o", str(out), "--cache", str(cache)], syscall, when(linked),
+             tmp_path)
+    now = tree(out)
+    assert (now == versions["old"] and state in ("old", "old-or-new")) or \
+        (now == versions["new"] and state in ("new", "old-or-new")), f"after a kill at {point}, OUT is a mix"
+    if now == versions["old"]:
+        assert cli("build", str(versions["a"]), "-o", str(out), "--check")[0] == 0
+    code, text = cli("build", str(versions["b"]), "-o", str(out), "--cache", str(cache))
+    assert code == 0, text
+    assert tree(out) == versions["new"] and leftovers(out) == [] and _links(out) == {1}
