@@ -22,7 +22,6 @@ A damaged or foreign record is ignored with a notice (KSC126) and OUT is written
 from __future__ import annotations
 
 import os
-import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -33,10 +32,6 @@ from compiler.emit import Output, layout, outdir
 from compiler.emit.fill import Reused, TextUnavailable
 from compiler.settings import Settings
 from compiler.sources import cache as store_mod
-
-# A file whose modification time is this close to the record's (or later) may have been changed within one
-# tick of a coarse file-system clock (2 s on FAT) without its stat showing it: its content is checked.
-RACY_NS = 2_000_000_000
 
 
 @dataclass
@@ -161,7 +156,7 @@ class Folder:
     def write(self, out: Path, default_namespace: str, *, force: bool) -> list[Diagnostic]:
         """outdir.write() with the record's files to link from; then the new record. OutputError as outdir."""
         previous = self.record.files if self.record is not None else None
-        racy = self.record.written - RACY_NS if self.record is not None else 0
+        racy = self.record.written if self.record is not None else 0
         try:
             return outdir.write(out, self.files, force=force, previous=previous, racy_after=racy,
                                 meanwhile=self._save)
@@ -170,15 +165,15 @@ class Folder:
             return outdir.write(out, self.files, force=force, previous=previous, racy_after=racy,
                                 meanwhile=self._save)
 
-    def _save(self, records) -> list[Diagnostic]:
+    def _save(self, records, written: int) -> list[Diagnostic]:
         store = self.run.store
         if store is None:
             return []
         before = len(store.diagnostics)
-        store.put(self.key, self._manifest(records), cache.encode_manifest)
+        store.put(self.key, self._manifest(records, written), cache.encode_manifest)
         return store.diagnostics[before:]
 
-    def _manifest(self, records) -> cache.Manifest:
+    def _manifest(self, records, written: int) -> cache.Manifest:
         run = self.run
         sources = {}
         for i, (source, key) in enumerate(zip(run.files, run.keys)):
@@ -192,7 +187,7 @@ class Folder:
             else:
                 entry = run.entries.get(i) or cache.Entry(isolated=False)
                 sources[source.display] = cache.Source(key, replace(entry, outputs=[]), paths)
-        return cache.Manifest(self.out, run.skey, run.context, sources, records, self.bases, time.time_ns())
+        return cache.Manifest(self.out, run.skey, run.context, sources, records, self.bases, written)
 
 
 def _base(out: Output, path: str, default_namespace: str) -> str | int:

@@ -53,9 +53,10 @@ def fill(tmp: str, out: str, files: dict[str, str | Reused], previous: dict[str,
          syncfs: Callable[[int], int] | None, racy_after: int = 0) -> dict[str, Record]:
     """Write `files` into the empty folder tmp, linking from `out` what `previous` recorded unchanged;
     flush them (one syncfs, else an fsync per file); return each file's Record. A file modified at or
-    after `racy_after` (ns) is linked only if its content still has the recorded digest: an edit in the
-    same tick of a coarse clock as our write, keeping the size, would leave its stat as recorded (git's
-    "racily clean" entries)."""
+    after `racy_after` (ns, the file system's time when the previous build had written everything) is
+    linked only if its content still has the recorded digest: an edit in the same tick of the file
+    system's clock as our write, keeping the size, would leave its stat as recorded (git's "racily clean"
+    index entries, and the same cure)."""
     for folder in sorted({p.rpartition("/")[0] for p in files} - {""}):
         os.makedirs(os.path.join(tmp, folder), exist_ok=True)
     sync_each = syncfs is None

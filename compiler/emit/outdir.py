@@ -129,10 +129,10 @@ def write_folder(out: Path, files: dict[str, str], *, force: bool = False) -> li
 
 def write(out: Path, files: dict[str, str | Reused], *, force: bool = False,
           previous: dict[str, Record] | None = None, racy_after: int = 0,
-          meanwhile: Callable[[dict[str, Record]], list[Diagnostic]] | None = None) -> list[Diagnostic]:
+          meanwhile: Callable[[dict[str, Record], int], list[Diagnostic]] | None = None) -> list[Diagnostic]:
     """write_folder, linking from OUT the files `previous` recorded unchanged (emit/fill.py). Once the new
-    folder is in place, `meanwhile(what was written)` runs while a thread removes the old folder (the
-    caller records OUT for the next build). Raises TextUnavailable (OUT as it was) when a Reused file can
+    folder is in place, `meanwhile(what was written, the file system's time after the last write)` runs
+    while a thread removes the old folder (the caller records OUT for the next build). Raises TextUnavailable (OUT as it was) when a Reused file can
     be neither linked nor fetched."""
     out = Path(os.path.abspath(out))
     files = checked_files(files)
@@ -150,6 +150,8 @@ def write(out: Path, files: dict[str, str | Reused], *, force: bool = False,
             if mode is not None:
                 os.chmod(tmp, mode)  # the new OUT keeps the old one's permissions
             records = fill(str(tmp), str(out), files, previous, _SYNCFS, racy_after)
+            os.utime(tmp)  # "now" on OUT's own clock, after every write: the next build's racy_after
+            now = os.stat(tmp).st_mtime_ns
             old = _swap(tmp, out)
         except BaseException as exc:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -160,7 +162,7 @@ def write(out: Path, files: dict[str, str | Reused], *, force: bool = False,
         remover = threading.Thread(target=lambda: removed.extend(_remove(old, out, "the previous output")))
         remover.start()  # unlink() lets go of the GIL: the removal costs the caller's work nothing
         try:
-            diags.extend(meanwhile(records) if meanwhile is not None else [])
+            diags.extend(meanwhile(records, now) if meanwhile is not None else [])
         finally:
             remover.join()
         diags.extend(removed)
