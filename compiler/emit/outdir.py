@@ -18,6 +18,7 @@ import ctypes
 import errno
 import hashlib
 import os
+import re
 import secrets
 import shutil
 import stat
@@ -170,11 +171,14 @@ def write(out: Path, files: dict[str, str | Reused], *, force: bool = False,
     return diags
 
 
+# A path that is empty, absolute, has an empty, "." or ".." component, a backslash or a NUL byte.
+_NOT_PLAIN = re.compile(r"\A\Z|\A/|//|/\Z|(\A|/)\.\.?(/|\Z)|[\\\0]")
+
+
 def checked_files(files: dict[str, str | Reused]) -> dict[str, str | Reused]:
     """Every path stays inside OUT (emit.layout guarantees it; this is the last line of defence)."""
     for path in files:
-        parts = path.split("/")
-        if path.startswith("/") or "\\" in path or "\0" in path or any(p in ("", ".", "..") for p in parts):
+        if _NOT_PLAIN.search(path):
             raise ValueError(f"refusing to write {path!r}: not a plain relative path")
     if OUTPUT_MARKER not in files:
         files = {**files, OUTPUT_MARKER: marker_text(files)}
