@@ -26,14 +26,34 @@ JOBS_ENV = "KSC_JOBS"  # how many processes a build may use (1: no child); defau
 
 def jobs() -> int:
     """The processes a build may use: KSC_JOBS when set to a positive integer, else the CPUs this process
-    may run on (sched_getaffinity sees taskset and cpusets), at most MAX_JOBS; 1 where fork is missing."""
+    may run on (sched_getaffinity sees taskset and cpusets) or its cgroup's CPU quota if lower (a container
+    limited to one CPU, such as an Argo CD sidecar, would only lose by forking), at most MAX_JOBS; 1 where
+    fork is missing."""
     if not hasattr(os, "fork"):
         return 1
     wanted = os.environ.get(JOBS_ENV, "").strip()
     if wanted.isdigit() and int(wanted) > 0:
         return min(int(wanted), MAX_JOBS)
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(cpus, MAX_JOBS))
+    quota = cgroup_cpus()
+    return max(1, min(cpus, quota or cpus, MAX_JOBS))
+
+
+def cgroup_cpus(root: str = "/sys/fs/cgroup") -> int | None:
+    """Whole CPUs of this cgroup's quota (v2 `cpu.max`, else v1 `cpu.cfs_quota_us`), None when unlimited or
+    unknown. Only the cgroup mounted at `root`: a container sees its own there."""
+    for quota_file, period_file in (("cpu.max", None), ("cpu/cpu.cfs_quota_us", "cpu/cpu.cfs_period_us")):
+        try:
+            with open(os.path.join(root, quota_file), encoding="ascii") as f:
+                fields = f.read().split()
+            if period_file is not None:
+                with open(os.path.join(root, period_file), encoding="ascii") as f:
+                    fields += f.read().split()
+            quota, period = int(fields[0]), int(fields[1])
+        except (OSError, ValueError, IndexError):  # "max", missing, unreadable: try the next form
+            continue
+        return max(1, quota // period) if quota > 0 and period > 0 else None
+    return None
 
 
 def run(count: int, job: Callable[[int], Any], *, dumps: Callable[[Any], bytes],

@@ -103,3 +103,18 @@ def test_jobs_follow_ksc_jobs(monkeypatch):
     assert fork.jobs() == fork.MAX_JOBS
     monkeypatch.setenv(fork.JOBS_ENV, "lots")  # not a number: the CPUs we may run on
     assert 1 <= fork.jobs() <= fork.MAX_JOBS
+
+
+@pytest.mark.parametrize("files, cpus", [
+    ({"cpu.max": "max 100000\n"}, None),                       # v2, unlimited
+    ({"cpu.max": "100000 100000\n"}, 1),                       # v2, one CPU: no fork
+    ({"cpu.max": "250000 100000\n"}, 2),                       # v2, 2.5 CPUs: two whole ones
+    ({"cpu/cpu.cfs_quota_us": "-1\n", "cpu/cpu.cfs_period_us": "100000\n"}, None),  # v1, unlimited
+    ({"cpu/cpu.cfs_quota_us": "300000\n", "cpu/cpu.cfs_period_us": "100000\n"}, 3),
+    ({}, None),                                                  # no cgroup file system
+])
+def test_a_cgroup_cpu_quota_caps_the_processes(tmp_path, files, cpus):
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    assert fork.cgroup_cpus(str(tmp_path)) == cpus
