@@ -142,3 +142,16 @@ def _diagnostic(obj: dict, err: ValidationError) -> Diagnostic:
     hint = f"{BUG_HINT} (it was generated from {source})" if source else BUG_HINT
     return error(INVALID_OUTPUT, f"generated {ref} is not valid Kubernetes{at}: {err.message}",
                  object=ref, field=field or None, hint=hint)
+
+
+# The kinds expand/ emits in Standard mode, besides custom resources (HTTPRoute, ScaledObject, ...).
+EMITTED = (("apps/v1", "Deployment"), ("v1", "Service"), ("autoscaling/v2", "HorizontalPodAutoscaler"),
+           ("networking.k8s.io/v1", "Ingress"))
+
+
+def prepare(kubernetes_version: str | None = None) -> None:
+    """Build the validators of the kinds we emit now (each is cached), so that processes forked afterwards
+    (pipeline sharding, compiler/fork.py) share them instead of each building its own."""
+    version = bundle.kubernetes_version(kubernetes_version)
+    for api_version, kind in EMITTED:
+        _validator(version, api_version, kind, None)

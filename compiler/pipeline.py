@@ -13,14 +13,14 @@ from dataclasses import dataclass, field, replace
 from typing import Iterable, Iterator
 
 from compiler import catalog as catalog_mod
-from compiler import check, filtering, kinds, model
+from compiler import filtering, gcpause, kinds, model, per_service
 from compiler import config as config_mod
 from compiler.apiserver import objects as apiserver
 from compiler.constants import KSERVE_GROUP
 from compiler.diagnostics import Diagnostic, Severity, error, has_errors, has_internal_error, notice, warning
 from compiler.document import Document
-from compiler.emit import Output
-from compiler.resolve import Resolution, Runtimes, resolve
+from compiler.emit import DumpedOutput, Output
+from compiler.resolve import Resolution, Runtimes
 from compiler.schema.bundle import kubernetes_version
 from compiler.settings import Settings
 from compiler.sources.config_file import read_config_file
@@ -39,7 +39,8 @@ PREVIOUS_OUTPUT = "KSC119"
 BAD_OBJECT_NAME = "KSC120"
 CONFIG_NOT_STANDARD = "KSC013"
 EMPTY = "KSC608"
-PROGRESS_EVERY = 50  # InferenceServices expanded between two Settings.progress calls
+PROGRESS_EVERY = 50  # files loaded between two Settings.progress calls
+ISVC = "InferenceService"
 NOTHING_FOUND = "KSC124"  # warning: no SRC named, and `.` holds no KServe document (the error KSC608 when empty)
 INTERNAL = "KSC500"
 
@@ -82,7 +83,12 @@ class Result:
 def compile(settings: Settings, documents: list[Document] | None = None, *,
             files: list[SourceFile] | None = None) -> Result:
     """Compile the sources named by `settings` (or the given documents, for KRM; or, for the warm-rebuild
-    cache, the given files instead of the walk's)."""
+    cache, the given files instead of the walk's). The cycle collector is paused meanwhile (gcpause.py)."""
+    with gcpause.paused():
+        return _compile(settings, documents, files)
+
+
+def _compile(settings: Settings, documents: list[Document] | None, files: list[SourceFile] | None) -> Result:
     # Settled first, so every command takes the same versions the same way (validate never checks an
     # emitted object, but must still refuse a version build refuses): "v1.30.2" -> "1.30", None -> newest.
     settings = replace(settings, kubernetes_version=kubernetes_version(settings.kubernetes_version))
@@ -100,24 +106,35 @@ def compile(settings: Settings, documents: list[Document] | None = None, *,
         result.silenced, bad = filtering.silenced(result.documents)
         result.diagnostics += bad
     with timed(timings, "validate"):
+        services_docs = [d for d in consumed if d.kind == ISVC]
         kserve_docs = catalog_docs + consumed
-        result.diagnostics += validate_documents.validate(_watched(kserve_docs, "validate", tick), crds=settings.crds,
-                                                          gateway_api=result.config.ingress.enable_gateway_api)
-        result.diagnostics += runtime_rules.same_priority_conflicts(
+        crds = validate_documents.crd_schemas(settings.crds)
+        gateway_api = result.config.ingress.enable_gateway_api
+        early = {id(d): validate_documents.validate([d], crds=crds, gateway_api=gateway_api)
+                 for d in kserve_docs if d.kind != ISVC}
+        conflicts = runtime_rules.same_priority_conflicts(
             [d for d in kserve_docs if d.kind in model.RUNTIME_KINDS], default_namespace=settings.default_namespace)
-        invalid = {id(d) for d in _documents_with_errors(kserve_docs, result.diagnostics)}
-        result.diagnostics += _apiserver_rules(settings, passthrough)  # issue 13: what the API server refuses
+        before = result.diagnostics + [d for diags in early.values() for d in diags] + conflicts
+        bad = frozenset((d.file, d.index) for d in before if d.severity is Severity.ERROR)
+        passthrough_rules = _apiserver_rules(settings, passthrough)  # issue 13: what the API server refuses
     with timed(timings, "resolve"):
-        _model(settings, catalog_docs, [d for d in consumed if id(d) not in invalid], result)
-        if settings.resolve:
-            _resolve(result, tick)
-    if settings.expand and settings.resolve:
-        with timed(timings, "expand"):
-            generated = _expand(settings, catalog_docs, consumed, result, tick)
-            result.generated = [obj for obj, _ in generated]
-        with timed(timings, "check"):
-            _check(settings, generated, result, tick)
-        result.outputs = _outputs(generated, passthrough, settings, result, nothing)
+        overrides = _runtime_model(settings, catalog_docs, [d for d in consumed if (d.file, d.index) not in bad],
+                                   result)
+    shared = per_service.Shared(
+        settings=settings, runtimes=Runtimes(result.runtimes) if settings.resolve else None,
+        ctx=_expand_context(settings, catalog_docs, consumed, result) if settings.expand and settings.resolve
+        else None, crds=crds, gateway_api=gateway_api, bad=bad,
+        failed=has_errors(before + passthrough_rules + overrides), dump=False, tick=settings.progress)
+    parts = per_service.run_shards(shared, services_docs, catalog_docs + docs, result.runtimes, timings)
+    result.diagnostics += per_service.validated_in_order(kserve_docs, early, services_docs, parts)
+    result.diagnostics += conflicts + passthrough_rules + overrides
+    generated, texts = _merge(parts, services_docs, result)
+    if shared.ctx is not None:
+        result.generated = [obj for obj, _ in generated]
+        if not result.failed():
+            result.diagnostics += [d for part in parts for d in part.check[0]]
+            result.diagnostics += [d for part in parts for d in part.check[1]]
+        result.outputs = _outputs(generated, passthrough, settings, result, nothing, texts)
     elif nothing is not None:
         result.diagnostics.append(nothing)
     return result
@@ -251,14 +268,13 @@ def _unnamed(doc: Document) -> Diagnostic | None:
                  hint=hint)
 
 
-def _documents_with_errors(docs: list[Document], diags: list[Diagnostic]) -> list[Document]:
-    bad = {(d.file, d.index) for d in diags if d.severity is Severity.ERROR}
-    return [doc for doc in docs if (doc.file, doc.index) in bad]
-
-
-def _model(settings: Settings, catalog_docs: list[Document], consumed: list[Document], result: Result) -> None:
+def _runtime_model(settings: Settings, catalog_docs: list[Document], consumed: list[Document],
+                   result: Result) -> list[Diagnostic]:
+    """result.runtimes from the catalog and the sources' valid runtimes; a notice for each catalog runtime
+    a ClusterServingRuntime of the sources replaces."""
     runtimes: dict[tuple, model.Runtime] = {}
     catalog_names = set()
+    diags: list[Diagnostic] = []
     for doc in catalog_docs:
         if doc.kind in model.RUNTIME_KINDS:
             rt = model.runtime_from(doc, default_namespace=settings.default_namespace,
@@ -269,16 +285,33 @@ def _model(settings: Settings, catalog_docs: list[Document], consumed: list[Docu
         if doc.kind in model.RUNTIME_KINDS:
             rt = model.runtime_from(doc, default_namespace=settings.default_namespace)
             if rt.cluster and rt.name in catalog_names:
-                result.diagnostics.append(notice(CATALOG_OVERRIDE, f"ClusterServingRuntime {rt.name} replaces the "
-                                                 "catalog's runtime of that name", **doc.where()))
+                diags.append(notice(CATALOG_OVERRIDE, f"ClusterServingRuntime {rt.name} replaces the "
+                                    "catalog's runtime of that name", **doc.where()))
             runtimes[(rt.namespace, rt.name)] = rt
     result.runtimes = sorted(runtimes.values(), key=lambda r: (r.namespace or "", r.name))
-    for doc in consumed:
-        if doc.kind == "InferenceService":
-            isvc, diags = model.inference_service_from(doc, default_namespace=settings.default_namespace)
-            result.diagnostics += diags
-            if isvc is not None:
-                result.services.append(isvc)
+    return diags
+
+
+def _expand_context(settings: Settings, catalog_docs: list[Document], consumed: list[Document], result: Result):
+    from compiler.expand.context import ExpandContext  # lazy: `validate` never expands
+    storage = tuple(sorted((d.data for d in catalog_docs + consumed if d.kind == model.STORAGE_CONTAINER_KIND),
+                           key=lambda data: str((data.get("metadata") or {}).get("name"))))
+    by_kind = {"ServiceAccount": {}, "Secret": {}}
+    for doc in result.documents:
+        if doc.kind in by_kind and doc.api_version == "v1":
+            by_kind[doc.kind][(doc.namespace or settings.default_namespace, doc.name)] = doc.data
+    return ExpandContext(config=result.config, storage_containers=storage,
+                         service_accounts=by_kind["ServiceAccount"], secrets=by_kind["Secret"],
+                         storage_injection=settings.storage_injection,
+                         max_placeholder_bytes=settings.max_placeholder_bytes)
+
+
+def _merge(parts: list[per_service.Part], docs: list[Document], result: Result) -> tuple[list, list | None]:
+    """The parts' services, resolutions and diagnostics into `result`, stage by stage; returns the generated
+    (object, InferenceService document) pairs and their YAML texts (None when not rendered)."""
+    for part in parts:
+        result.diagnostics += part.model
+        result.services += part.services
     mode = result.config.deploy.default_deployment_mode
     if result.services and mode != "Standard":
         result.diagnostics.append(warning(
@@ -286,71 +319,22 @@ def _model(settings: Settings, catalog_docs: list[Document], consumed: list[Docu
             f"{mode or '(none: no deploy key)'}; kserve-compiler emits Standard (raw) objects and adds "
             "serving.kserve.io/deploymentMode: Standard to InferenceServices without one",
             hint='set deploy to {"defaultDeploymentMode": "Standard"} in inferenceservice-config'))
+    for part in parts:
+        result.resolutions += part.resolutions
+        result.diagnostics += [d for res in part.resolutions for d in res.diagnostics]
+    generated, texts, offset = [], [], 0
+    for part in parts:
+        result.diagnostics += part.expand
+        generated += [(obj, docs[offset + owner]) for obj, owner in zip(part.generated, part.owners)]
+        texts = None if texts is None or part.texts is None else texts + part.texts
+        offset += len(part.validate)  # the shard's documents
+    return generated, texts
 
 
-def _resolve(result: Result, tick=_unwatched) -> None:
-    index = Runtimes(result.runtimes)
-    for isvc in _watched(result.services, "resolve", tick):
-        for component in isvc.components:
-            res = resolve(isvc, component, index)
-            result.resolutions.append(res)
-            result.diagnostics += res.diagnostics
-
-
-def _expand(settings: Settings, catalog_docs: list[Document], consumed: list[Document], result: Result,
-            tick=_unwatched) -> list:
-    # Lazy, measured: expand/ costs ~55 ms to import, and `validate` (the pre-commit hook's command,
-    # run on a file or two) never expands.
-    from compiler.expand import expand
-    from compiler.expand.context import ExpandContext
-    storage = tuple(sorted((d.data for d in catalog_docs + consumed if d.kind == model.STORAGE_CONTAINER_KIND),
-                           key=lambda data: str((data.get("metadata") or {}).get("name"))))
-    by_kind = {"ServiceAccount": {}, "Secret": {}}
-    for doc in result.documents:
-        if doc.kind in by_kind and doc.api_version == "v1":
-            by_kind[doc.kind][(doc.namespace or settings.default_namespace, doc.name)] = doc.data
-    ctx = ExpandContext(config=result.config, storage_containers=storage,
-                        service_accounts=by_kind["ServiceAccount"], secrets=by_kind["Secret"],
-                        storage_injection=settings.storage_injection,
-                        max_placeholder_bytes=settings.max_placeholder_bytes)
-    generated: list[tuple[dict, Document]] = []
-    by_isvc: dict[int, list[Resolution]] = {}
-    for res in result.resolutions:
-        by_isvc.setdefault(id(res.isvc), []).append(res)
-    for done, isvc in enumerate(result.services):
-        if done % PROGRESS_EVERY == 0:
-            tick("expand", done, len(result.services))
-        resolutions = by_isvc.get(id(isvc), [])
-        if not resolutions or any(r.how == "unresolved" for r in resolutions):
-            continue
-        objects, diags = expand(isvc, resolutions, ctx)
-        result.diagnostics += diags
-        generated += [(_stamp(obj, isvc.doc), isvc.doc) for obj in objects]
-    return generated
-
-
-def _stamp(obj: dict, doc: Document) -> dict:
-    """Our label and source annotation, in metadata only (never selectors or pod labels; Decision 3)."""
-    meta = obj["metadata"]
-    meta["labels"] = {**(meta.get("labels") or {}), kinds.MANAGED_BY_LABEL: kinds.MANAGED_BY}
-    meta["annotations"] = {**(meta.get("annotations") or {}), kinds.SOURCE_ANNOTATION: f"{doc.source}#{doc.index}"}
-    return obj
-
-
-def _check(settings: Settings, generated: list, result: Result, tick=_unwatched) -> None:
-    if result.failed():
-        return
-    result.diagnostics += check.check(_watched([obj for obj, _ in generated], "check", tick),
-                                      kubernetes_version=settings.kubernetes_version)
-    result.diagnostics += _apiserver_rules(settings, generated=generated)  # issue 13: what the API server refuses
-
-
-def _apiserver_rules(settings: Settings, passthrough: list[Document] = (), generated: list = ()) -> list[Diagnostic]:
-    """The API server's own validation (compiler/apiserver/) of pass-through objects (placed at their fields) and of
-    generated ones (placed at their InferenceService). Env var names are relaxed from Kubernetes 1.32."""
-    relaxed = tuple(map(int, settings.kubernetes_version.split("."))) >= (1, 32)
-    return (apiserver.source_diagnostics(passthrough, relaxed_env_names=relaxed)
-            + apiserver.generated_diagnostics(generated, relaxed_env_names=relaxed))
+def _apiserver_rules(settings: Settings, passthrough: list[Document]) -> list[Diagnostic]:
+    """The API server's own validation (compiler/apiserver/) of pass-through objects, placed at their fields
+    (generated objects: per_service.py)."""
+    return apiserver.source_diagnostics(passthrough, relaxed_env_names=per_service.relaxed_env_names(settings))
 
 
 def _nothing_found(settings: Settings, result: Result, consumed: list[Document]) -> Diagnostic | None:
@@ -369,11 +353,12 @@ def _nothing_found(settings: Settings, result: Result, consumed: list[Document])
 
 
 def _outputs(generated: list, passthrough: list[Document], settings: Settings, result: Result,
-             nothing: Diagnostic | None = None) -> list[Output]:
+             nothing: Diagnostic | None = None, texts: list[str] | None = None) -> list[Output]:
     if result.failed():
         result.diagnostics += [nothing] if nothing else []
         return []
-    outputs = [Output(obj, False, True) for obj, _ in generated]
+    outputs = ([Output(obj, False, True) for obj, _ in generated] if texts is None else
+               [DumpedOutput(obj, False, True, text) for (obj, _), text in zip(generated, texts)])
     result.origins = [doc.file for _, doc in generated] + [doc.file for doc in passthrough]
     for doc in passthrough:
         if doc.kind not in kinds.NAMESPACED and not kinds.is_cluster_scoped(doc.kind):

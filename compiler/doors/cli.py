@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from compiler import KSERVE_VERSION, __version__
+from compiler import KSERVE_VERSION, __version__, gcpause
 from compiler.diagnostics import UsageError
 from compiler.doors import streams
 from compiler.doors.diff_command import diff
@@ -58,7 +58,9 @@ class _Group(click.Group):
         streams.install_signal_handlers()
         streams.guard_stdout()
         try:
-            super().main(*args, standalone_mode=False, **{k: v for k, v in kwargs.items() if k != "standalone_mode"})
+            with gcpause.paused():
+                super().main(*args, standalone_mode=False,
+                             **{k: v for k, v in kwargs.items() if k != "standalone_mode"})
             code = 0
         except ExitWith as done:
             code = done.code

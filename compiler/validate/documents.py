@@ -51,18 +51,18 @@ def validate(docs: Iterable[Document], *, crds: str | Path | dict | None = None,
     """Diagnostics for every KServe document (serving.kserve.io InferenceService, ServingRuntime,
     ClusterServingRuntime, ClusterStorageContainer); other documents are not looked at. Cross-document
     rules (runtimes of the same priority) are `runtime.same_priority_conflicts`."""
-    crd_schemas = _crd_schemas(crds)
+    loaded = crd_schemas(crds)
     diags: list[Diagnostic] = []
     for doc in docs:
         if doc.kind in kserve_schema.KSERVE_KINDS and group_of(doc.api_version) == KSERVE_GROUP:
-            diags += validate_document(doc, crds=crd_schemas, gateway_api=gateway_api)
+            diags += validate_document(doc, crds=loaded, gateway_api=gateway_api)
     return diags
 
 
 def validate_document(doc: Document, *, crds: dict | None = None, gateway_api: bool = False) -> list[Diagnostic]:
     """One KServe document: schema first; KServe's webhook rules only once the schema holds (the API
     server never passes an invalid object to a webhook)."""
-    _prune_nulls(doc.data)
+    prune_nulls(doc.data)
     key = (doc.api_version, doc.kind)
     ours = kserve_schema.validator_for(*key)
     if ours is None:
@@ -92,13 +92,13 @@ def _kind_rules(doc: Document) -> list[Diagnostic]:
     return []
 
 
-def _crd_schemas(crds: str | Path | dict | None) -> dict | None:
+def crd_schemas(crds: str | Path | dict | None) -> dict | None:
     if crds is None or isinstance(crds, dict):
         return crds
     return load_crds_cached(str(crds))
 
 
-def _prune_nulls(data: Any) -> None:
+def prune_nulls(data: Any) -> None:
     """Drop `key: null`, as the API server drops the null fields of custom resources before it validates
     them (apiextensions prunes non-nullable nulls that have no default; ObjectMeta reads a null as unset).
     Later stages then read absent and null alike. Values of labels and annotations are left to the schema."""

@@ -130,23 +130,31 @@ def test_build_is_the_same_across_hash_seeds(repo):
 
 
 def test_large_build_is_the_same_in_parallel_and_across_hash_seeds(tmp_path, monkeypatch):
-    """Past emit_dump.PARALLEL_MIN objects the YAML is dumped by forked workers: the bytes are those of the serial
-    dump, and the same under any hash seed."""
+    """A large build compiles its InferenceServices in shards, one process each (per_service.SHARD_MIN a shard,
+    KSC_JOBS processes), and past emit_dump.PARALLEL_MIN objects dumps YAML in forked workers: the report and
+    the bytes are those of one process, and the same under any hash seed."""
     generator = Path(__file__).resolve().parent.parent.parent / "bench" / "generate.py"
     if not generator.exists():
         pytest.skip("bench/generate.py is not in this checkout")
-    subprocess.run([sys.executable, str(generator), "--n", "520", "-o", str(tmp_path / "src")], check=True,
+    subprocess.run([sys.executable, str(generator), "--n", "1000", "-o", str(tmp_path / "src")], check=True,
                    capture_output=True, timeout=300)
-    trees = []
+    trees, reports = [], []
     for seed in ("0", "97"):
-        proc = subprocess.run([str(EXE), "build", "src", "-o", f"out-{seed}"], cwd=tmp_path, capture_output=True,
-                              text=True, env={**os.environ, "PYTHONHASHSEED": seed}, timeout=300)
+        proc = subprocess.run([str(EXE), "build", "src", "-o", f"out-{seed}", "--format", "json"], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=300,
+                              env={**os.environ, "PYTHONHASHSEED": seed, "KSC_JOBS": "2"})
         assert proc.returncode == 0, proc.stderr[-2000:]
         trees.append(tree(tmp_path / f"out-{seed}"))
-    assert len(trees[0]) > getattr(emit_dump, "PARALLEL_MIN", 2_000)  # the parallel path was taken
-    assert trees[1] == trees[0]
-    monkeypatch.setattr(emit_dump, "PARALLEL_MIN", 10 ** 9, raising=False)  # serial
-    assert build_ok(tmp_path / "src", tmp_path / "out-serial") == trees[0]
+        reports.append(proc.stdout)
+    assert len(trees[0]) > getattr(emit_dump, "PARALLEL_MIN", 2_000)  # the parallel dump was taken
+    assert trees[1] == trees[0] and reports[1] == reports[0]
+    serial = subprocess.run([str(EXE), "build", "src", "-o", "out-serial", "--format", "json"], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=300, env={**os.environ, "KSC_JOBS": "1"})
+    assert serial.returncode == 0 and serial.stdout == reports[0]
+    assert tree(tmp_path / "out-serial") == trees[0]
+    monkeypatch.setattr(emit_dump, "PARALLEL_MIN", 10 ** 9, raising=False)  # serial dump, in-process
+    monkeypatch.setenv("KSC_JOBS", "1")
+    assert build_ok(tmp_path / "src", tmp_path / "out-in-process") == trees[0]
 
 
 # ---------------------------------------------------------------------------------------------------

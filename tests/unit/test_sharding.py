@@ -1,0 +1,120 @@
+"""A large build compiles its InferenceServices in shards, one per core (compiler/per_service.py, fork.py):
+what a user gets must be exactly what one process gives. Here every golden case (errors and all) and the
+examples are compiled both ways with shards of one InferenceService, and the report, the exit code and
+every output byte compared; and a child that dies is replaced by the parent's own work."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from compiler import fork, per_service, pipeline
+from compiler.settings import Settings
+REPO = Path(__file__).resolve().parents[2]
+GOLDEN = REPO / "tests" / "golden"
+CASES = sorted(p for p in GOLDEN.iterdir() if (p / "input").is_dir())
+
+
+def read_tree(root: Path) -> dict[str, str]:
+    return {p.relative_to(root).as_posix(): p.read_text() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def shards_of_one(monkeypatch):
+    """Shards of a single InferenceService, three processes: every golden case is then sharded."""
+    monkeypatch.setattr(per_service, "SHARD_MIN", 1)
+    monkeypatch.setenv(fork.JOBS_ENV, "3")
+
+
+def _build(run_cli, case: Path, out: Path, jobs: str) -> tuple[int, str, dict]:
+    args_file = case / "args"
+    extra = args_file.read_text().split() if args_file.exists() else []
+    result = run_cli("build", str(case / "input"), "-o", str(out), *extra, env={fork.JOBS_ENV: jobs})
+    return result.exit_code, result.stdout, read_tree(out) if out.exists() else {}
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
+def test_sharded_build_equals_one_process(case, tmp_path, run_cli, shards_of_one, monkeypatch):
+    monkeypatch.chdir(case)  # the report names files as the golden case does
+    serial = _build(run_cli, case, tmp_path / "serial", "1")
+    sharded = _build(run_cli, case, tmp_path / "sharded", "3")
+    assert sharded == serial
+
+
+def test_sharded_result_equals_one_process(shards_of_one, monkeypatch):
+    """Not only what build prints: the Result explain, diff and fix read (diagnostics in their order, the
+    services, each resolution and the objects) is the same, with documents and runtimes the parent's own."""
+    settings = Settings(sources=(str(REPO / "examples" / "repo"),))
+    monkeypatch.setenv(fork.JOBS_ENV, "1")
+    serial = pipeline.compile(settings)
+    monkeypatch.setenv(fork.JOBS_ENV, "3")
+    sharded = pipeline.compile(settings)
+    assert len(sharded.services) == len(serial.services) >= 3
+    assert sharded.diagnostics == serial.diagnostics
+    assert [(s.namespace, s.name) for s in sharded.services] == [(s.namespace, s.name) for s in serial.services]
+    assert sharded.generated == serial.generated
+    assert [_resolution(r) for r in sharded.resolutions] == [_resolution(r) for r in serial.resolutions]
+    documents = {id(d) for d in sharded.documents}
+    runtimes = {id(r) for r in sharded.runtimes}
+    assert all(id(s.doc) in documents for s in sharded.services)
+    assert all(r.runtime is None or id(r.runtime) in runtimes for r in sharded.resolutions)
+    assert all(r.isvc in sharded.services for r in sharded.resolutions)
+
+
+def _resolution(r) -> tuple:
+    return (r.isvc.name, r.component.kind, r.runtime.name if r.runtime else None, r.how, r.protocol,
+            [(p.runtime.name, p.reason, p.detail) for p in r.passed_over], r.diagnostics)
+
+
+def test_a_child_that_fails_is_replaced_by_the_parents_own_work():
+    parent = os.getpid()
+
+    def job(k: int) -> list[int]:
+        if os.getpid() != parent and k == 1:
+            raise RuntimeError("a child's bug")
+        if os.getpid() != parent and k == 2:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return [k] * 3
+
+    assert fork.run(4, job, dumps=repr_bytes, loads=eval_bytes) == [[0] * 3, [1] * 3, [2] * 3, [3] * 3]
+
+
+def test_a_result_that_does_not_load_is_recomputed():
+    parent = os.getpid()
+    assert fork.run(2, lambda k: ("child" if os.getpid() != parent else "parent", k),
+                    dumps=lambda value: b"not python", loads=eval_bytes) == [("parent", 0), ("parent", 1)]
+
+
+def repr_bytes(value) -> bytes:
+    return repr(value).encode()
+
+
+def eval_bytes(data: bytes):
+    return eval(data.decode())  # noqa: S307 - the test's own repr
+
+
+def test_jobs_follow_ksc_jobs(monkeypatch):
+    monkeypatch.setenv(fork.JOBS_ENV, "1")
+    assert fork.jobs() == 1
+    monkeypatch.setenv(fork.JOBS_ENV, "64")
+    assert fork.jobs() == fork.MAX_JOBS
+    monkeypatch.setenv(fork.JOBS_ENV, "lots")  # not a number: the CPUs we may run on
+    assert 1 <= fork.jobs() <= fork.MAX_JOBS
+
+
+@pytest.mark.parametrize("files, cpus", [
+    ({"cpu.max": "max 100000\n"}, None),                       # v2, unlimited
+    ({"cpu.max": "100000 100000\n"}, 1),                       # v2, one CPU: no fork
+    ({"cpu.max": "250000 100000\n"}, 2),                       # v2, 2.5 CPUs: two whole ones
+    ({"cpu/cpu.cfs_quota_us": "-1\n", "cpu/cpu.cfs_period_us": "100000\n"}, None),  # v1, unlimited
+    ({"cpu/cpu.cfs_quota_us": "300000\n", "cpu/cpu.cfs_period_us": "100000\n"}, 3),
+    ({}, None),                                                  # no cgroup file system
+])
+def test_a_cgroup_cpu_quota_caps_the_processes(tmp_path, files, cpus):
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    assert fork.cgroup_cpus(str(tmp_path)) == cpus
