@@ -217,8 +217,9 @@ def decode(key: str, raw: bytes) -> Entry:
 # ---------------------------------------------------------------------------------------------------
 # The record of an output folder (compiler/warm.py): one entry per OUT, rewritten after each `build -o`.
 # Its body is lines, so that a reused source's line is written back as it was read (encoding 3,400 entries'
-# diagnostics again cost 0.3 s): a JSON header, one JSON line per source file ("S" first), then one line per
-# file of OUT, tab-separated: path, SHA-256, base (see Manifest.bases; 0: no object), "inode size mtime".
+# diagnostics again cost 0.3 s): a JSON header (which counts the sources), one JSON line per source file
+# ("S" first), then one line per file of OUT, tab-separated: path, SHA-256, base (see Manifest.bases; 0: no
+# object), "inode size mtime".
 
 
 @dataclass
@@ -258,7 +259,8 @@ def encode_manifest(key: str, m: Manifest) -> bytes | None:
     """The record as stored; None when a path holds a tab or line break (no record is kept of such an OUT)."""
     if _SEPARATORS.search("".join(m.files)) or _SEPARATORS.search("".join(b for b in m.bases.values() if b != 1)):
         return None
-    lines = [_json({"out": m.out, "settings": m.settings, "context": m.context, "written": m.written})]
+    lines = [_json({"out": m.out, "settings": m.settings, "context": m.context, "written": m.written,
+                    "sources": len(m.sources)})]
     for name, src in m.sources.items():
         lines.append(src.line or "S" + _json([name, src.key, src.paths, _entry(src.entry)]))
     bases = m.bases
@@ -274,12 +276,13 @@ def decode_manifest(key: str, raw: bytes) -> Manifest:
         head = json.loads(lines[0])
         _is(head, dict)
         sources, files, bases = {}, {}, {}
-        n = 1
-        while n < len(lines) and lines[n].startswith("S"):
-            name, skey, paths, entry = _list(json.loads(lines[n][1:]), 4)
+        n = 1 + _is(head["sources"], int)
+        for line in lines[1:n]:
+            if line[:1] != "S":
+                raise BadEntry("a source line without its mark")
+            name, skey, paths, entry = _list(json.loads(line[1:]), 4)
             sources[_is(name, str)] = Source(_is(skey, str), _read_entry(entry, outputs=False),
-                                             [_is(p, str) for p in _list(paths)], lines[n])
-            n += 1
+                                             [_is(p, str) for p in _list(paths)], line)
         for line in lines[n:]:  # a stat that is not one only never matches: nothing is linked on its word
             path, sha, base, st = line.split("\t")
             files[path] = Record(st, sha)
