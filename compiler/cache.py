@@ -239,7 +239,7 @@ class Manifest:
     context: str                       # its context key
     sources: dict[str, Source]         # by display name
     files: dict[str, Record]           # every file of OUT, as written
-    bases: dict[str, str | int]        # object files: 1, or the base key (emit/layout.py) when it is not path.casefold()
+    bases: dict[str, str | int]        # object files: 1, or their base key (layout.py) if not path.casefold()
     written: int = 0                   # OUT's file-system time once every file was written (emit/fill.py: racy)
 
 

@@ -8,7 +8,9 @@ swaps it in with one rename, so a reader (or a crash) sees the old folder or the
 rename-aside (OUT -> `.<OUT name>.kserve-compiler-old-<random>`, temp -> OUT) with `repair_leftovers` at
 the next start restoring OUT if a crash fell between the two renames. Like check-jsonschema's
 `cachedownloader._atomic_write`, but for a tree. Writers of one OUT are serialised by a `flock` on the
-parent folder, so one build never removes another's temp folder as a leftover.
+parent folder, so one build never removes another's temp folder as a leftover. With the cache's record
+of OUT, the temp folder is filled with hard links to OUT's unchanged files (emit/fill.py); the old folder
+is removed after the swap, so every file ends with one link.
 """
 
 from __future__ import annotations
@@ -133,8 +135,8 @@ def write(out: Path, files: dict[str, str | Reused], *, force: bool = False,
           meanwhile: Callable[[dict[str, Record], int], list[Diagnostic]] | None = None) -> list[Diagnostic]:
     """write_folder, linking from OUT the files `previous` recorded unchanged (emit/fill.py). Once the new
     folder is in place, `meanwhile(what was written, the file system's time after the last write)` runs
-    while a thread removes the old folder (the caller records OUT for the next build). Raises TextUnavailable (OUT as it was) when a Reused file can
-    be neither linked nor fetched."""
+    while a thread removes the old folder (the caller records OUT for the next build). Raises
+    TextUnavailable (OUT as it was) when a Reused file can be neither linked nor fetched."""
     out = Path(os.path.abspath(out))
     files = checked_files(files)
     if out.parent == out:

@@ -165,7 +165,8 @@ def test_out_files_edited_replaced_or_deleted_by_hand_are_written_again(run_cli,
 def test_a_damaged_or_foreign_record_of_out_is_ignored_with_a_notice(run_cli, tmp_path):
     shutil.copytree(REPO, tmp_path / "src")
     _warm_pair(run_cli, tmp_path, 0)
-    record = tmp_path / "c" / store_mod.STORE / (key := cache_mod.manifest_key(str(tmp_path / "out")))[:2] / f"{key}.ksc"
+    key = cache_mod.manifest_key(str(tmp_path / "out"))
+    record = tmp_path / "c" / store_mod.STORE / key[:2] / f"{key}.ksc"
     assert record.exists()
     raw = bytearray(record.read_bytes())
     raw[-3] ^= 0x01

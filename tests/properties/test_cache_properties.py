@@ -65,7 +65,8 @@ def _apply(src: Path, step: tuple, n: int) -> None:
         if isvcs:
             meta = isvcs[pick % len(isvcs)]["metadata"]
             twin = {"apiVersion": "serving.knative.dev/v1", "kind": "Service",
-                    "metadata": {"name": f"{meta.get('name')}-predictor", "namespace": meta.get("namespace", "default")}}
+                    "metadata": {"name": f"{meta.get('name')}-predictor",
+                                 "namespace": meta.get("namespace", "default")}}
             (src / f"twin-{n}.yaml").write_text(yaml.safe_dump(twin))
 
 
