@@ -13,7 +13,8 @@ unchanged:
 2. places the new objects among the kept ones (layout.place_more: the collisions and file names a full
    layout would give, or a full layout when a kept object's file name could change);
 3. writes the folder with hard links to OUT's unchanged files (emit/fill.py: only a file whose path, digest
-   and recorded stat all match is linked; any other is written from its text, which the cache holds), then
+   and recorded stat all match is linked, and one written in the previous build's last clock tick only if
+   its content still has the digest; any other is written from its text, which the cache holds), then
    swaps it in (Decision 4) and removes the old folder, so every file ends with one link.
 
 A damaged or foreign record is ignored with a notice (KSC126) and OUT is written in full.
@@ -95,7 +96,7 @@ class Folder:
         self.bases = {path: bases[path] for path in kept}
         for path, out, origin in zip(paths, outputs, run.result.origins):
             self.owners.setdefault(origin, []).append(path)
-            self.bases[path] = _base(out, path, default_namespace)
+            self.bases[path] = _base(out, path)
         changed = {p.partition("/")[0] for p in paths} | {p.partition("/")[0] for p in gone}
 
         def unchanged(folder: str) -> Reused | None:
@@ -127,7 +128,7 @@ class Folder:
         for out, origin in zip(outputs, origins):
             self.owners.setdefault(origin, []).append(path_of[id(out)])
         for path, out in placed.items():
-            self.bases[path] = _base(out, path, default_namespace)
+            self.bases[path] = _base(out, path)
         self.files = layout.render(placed)
         return self.files, []
 
@@ -190,7 +191,7 @@ class Folder:
         return cache.Manifest(self.out, run.skey, run.context, sources, records, self.bases, written)
 
 
-def _base(out: Output, path: str, default_namespace: str) -> str | int:
+def _base(out: Output, path: str) -> str | int:
     base = layout.base_key(out, path.partition("/")[0])
     return 1 if base == path.casefold() else base
 
