@@ -247,8 +247,11 @@ _HEX = re.compile(r"[0-9a-f]*")
 _SEPARATORS = re.compile(r"[\t\n\r]")
 
 
+RECORD_FORMAT = "1"  # bumped when the record's lines change: an older record is then not found (no notice)
+
+
 def manifest_key(out: str) -> str:
-    return combine("output folder", out)
+    return combine("output folder", RECORD_FORMAT, out)
 
 
 def _json(data) -> str:
