@@ -52,6 +52,8 @@ import json, os, sys, time
 from pathlib import Path
 t0 = time.perf_counter()
 from compiler import pipeline
+from compiler import collector
+collector.relax()  # as the command line does (compiler/doors/cli.py)
 from compiler.doors import options
 from compiler import settings as settings_mod
 from compiler.emit import layout as emit_layout
