@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-import yaml
-
 from compiler.constants import DEPLOYMENT_MODE_ANNOTATION, KSERVE_CONTAINER, OLD_DEPLOYMENT_MODES
 from compiler.diagnostics import Diagnostic, error, notice, warning
 from compiler.document import Document
+from compiler.fragment import yaml_fragment
 from compiler.plain import clone
 
 ISVC_API = "serving.kserve.io/v1beta1"
@@ -274,20 +273,6 @@ def _legacy_notice(doc: Document, key: str, model: dict) -> Diagnostic:
                   f"predictor.model with modelFormat {key} and auto-selects the runtime",
                   **doc.where(("spec", "predictor", key)),
                   hint="the current form is:\n" + yaml_fragment({"predictor": {"model": model}}))
-
-
-def yaml_fragment(value: dict) -> str:
-    """A fragment to paste in the user's own language: block-style YAML in the key order given, with
-    strings quoted only where YAML needs it (issue 15: a one-line JSON hint read as noise)."""
-    return yaml.dump(value, Dumper=_FragmentDumper, sort_keys=False, default_flow_style=False,
-                     allow_unicode=True, width=1000).rstrip("\n")
-
-
-class _FragmentDumper(yaml.SafeDumper):
-    """Indents a list under its key, as kubectl and most Kubernetes YAML do (`env:\n  - name: A`)."""
-
-    def increase_indent(self, flow: bool = False, indentless: bool = False):
-        return super().increase_indent(flow, False)
 
 
 def _custom_component(part: dict, kind: str) -> dict:

@@ -75,6 +75,9 @@ class Runtimes:
     def __init__(self, runtimes: list[Runtime]):
         self.namespaced: dict[tuple[str, str], Runtime] = {}
         self.cluster: dict[str, Runtime] = {}
+        # What resolve works out from these runtimes alone (_ranking, _explicit's others), by its inputs:
+        # 10,000 InferenceServices ask a few hundred distinct questions. Its values are immutable.
+        self.memo: dict[tuple, tuple] = {}
         for rt in runtimes:
             if rt.cluster:
                 self.cluster[rt.name] = rt
@@ -121,8 +124,11 @@ def _explicit(isvc: InferenceService, component: Component, runtimes: Runtimes) 
     name = component.runtime
     where = isvc.doc.where((*component.model_path, "runtime"))
     runtime = runtimes.named(isvc.namespace, name)
-    others = tuple(PassedOver(rt, NOT_NAMED, f"predictor.model.runtime names {name}")
-                   for rt in _visible(isvc, runtimes) if rt is not runtime)
+    key = ("named", isvc.namespace, name)  # the namespace and name decide `runtime` and `others`
+    others = runtimes.memo.get(key)
+    if others is None:
+        others = runtimes.memo[key] = tuple(PassedOver(rt, NOT_NAMED, f"predictor.model.runtime names {name}")
+                                            for rt in _visible(isvc, runtimes) if rt is not runtime)
 
     def fail(code: str, message: str, hint: str) -> Resolution:
         return Resolution(isvc, component, None, "unresolved", passed_over=others,
@@ -162,29 +168,40 @@ def _auto(isvc: InferenceService, component: Component, runtimes: Runtimes) -> R
     # (servingruntime_types.go IsProtocolVersionSupported).
     protocol = "v1" if component.protocol is None else component.protocol
     wants_multi_node = isinstance(component.spec.get("workerSpec"), dict)
-    groups = (runtimes.in_namespace(isvc.namespace), runtimes.cluster_scoped())
+    key = ("auto", isvc.namespace, component.format, protocol, wants_multi_node)  # all _ranking reads
+    found = runtimes.memo.get(key)
+    if found is None:
+        found = runtimes.memo[key] = _ranking(runtimes, isvc.namespace, component.format, protocol,
+                                              wants_multi_node)
+    passed, ordered, first_group = found
+    if not ordered:
+        return Resolution(isvc, component, None, "unresolved", passed_over=passed, diagnostics=(error(
+            NO_RUNTIME, f"no runtime found to support predictor with model type: {component.format.kserve_repr()}",
+            **isvc.doc.where(component.model_path), hint=_no_runtime_hint(component, list(passed))),))
+    diags = _tie_warning(isvc, component, ordered[0], list(first_group))
+    return Resolution(isvc, component, ordered[0], "auto-selected", passed_over=passed,
+                      candidates=ordered, diagnostics=diags)
+
+
+def _ranking(runtimes: Runtimes, namespace: str, fmt: ModelFormat, protocol: str, wants_multi_node: bool
+             ) -> tuple[tuple[PassedOver, ...], tuple[Runtime, ...], tuple[Runtime, ...]]:
+    """Auto-selection's verdict on every visible runtime: (passed over, with their reasons; candidates best
+    first; the candidates of the first group that has any: the namespace's, else the cluster's)."""
     passed: list[PassedOver] = []
     ranked: list[list[Runtime]] = []
-    for group in groups:
+    for group in (runtimes.in_namespace(namespace), runtimes.cluster_scoped()):
         candidates = []
         for rt in group:
-            reason = _filter(rt, component.format, protocol, wants_multi_node)
+            reason = _filter(rt, fmt, protocol, wants_multi_node)
             if reason:
                 passed.append(reason)
             else:
                 candidates.append(rt)
-        ranked.append(_order(candidates, component.format))
+        ranked.append(_order(candidates, fmt))
     ordered = ranked[0] + ranked[1]
-    if not ordered:
-        return Resolution(isvc, component, None, "unresolved", passed_over=tuple(passed), diagnostics=(error(
-            NO_RUNTIME, f"no runtime found to support predictor with model type: {component.format.kserve_repr()}",
-            **isvc.doc.where(component.model_path), hint=_no_runtime_hint(component, passed)),))
-    winner = ordered[0]
-    passed += [PassedOver(rt, RANKED_BELOW, _why_below(rt, winner, component.format))
-               for rt in ordered[1:]]
-    diags = _tie_warning(isvc, component, winner, ranked[0] or ranked[1])
-    return Resolution(isvc, component, winner, "auto-selected", passed_over=tuple(passed),
-                      candidates=tuple(ordered), diagnostics=diags)
+    if ordered:
+        passed += [PassedOver(rt, RANKED_BELOW, _why_below(rt, ordered[0], fmt)) for rt in ordered[1:]]
+    return tuple(passed), tuple(ordered), tuple(ranked[0] or ranked[1])
 
 
 def _filter(rt: Runtime, fmt: ModelFormat, protocol: str, wants_multi_node: bool) -> PassedOver | None:

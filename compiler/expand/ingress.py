@@ -10,6 +10,7 @@ text/template, a missing map key renders as "<no value>" (which then fails the D
 
 from __future__ import annotations
 
+import functools
 import re
 
 from compiler.config import Config
@@ -32,6 +33,7 @@ _ANY_FIELD = re.compile(r"\s*\.([A-Za-z_][A-Za-z0-9_]*)\s*")
 # apimachinery pkg/util/validation (v0.34): IsDNS1123Subdomain, IsDNS1123Label and their messages.
 _LABEL_FMT = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
 _SUBDOMAIN_FMT = _LABEL_FMT + "(\\." + _LABEL_FMT + ")*"
+_LABEL_RE, _SUBDOMAIN_RE = re.compile(_LABEL_FMT), re.compile(_SUBDOMAIN_FMT)
 _SUBDOMAIN_MSG = ("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
                   "and must start and end with an alphanumeric character (e.g. 'example.com', regex used for "
                   f"validation is '{_SUBDOMAIN_FMT}')")
@@ -46,29 +48,48 @@ class TemplateError(ValueError):
 
 def render(template: str, values: dict) -> str:
     """`values`: Name, Namespace, IngressDomain (strings), Annotations, Labels (dicts)."""
-    out, pos = [], 0
-    for match in _ACTION.finditer(template):
-        out.append(template[pos:match.start()])
-        out.append(_action(match.group(1), values))
-        pos = match.end()
-    rest = template[pos:]
+    pieces, rest = _parsed(template)
+    out = []
+    for text, action in pieces:
+        out.append(text)
+        out.append(_action(action, values))
     if "{{" in rest:
         raise TemplateError('unclosed action: a "{{" has no matching "}}"')
     out.append(rest)
     return "".join(out)
 
 
-def _action(body: str, values: dict) -> str:
+@functools.lru_cache(maxsize=64)
+def _parsed(template: str) -> tuple[tuple[tuple[str, tuple], ...], str]:
+    """The template's (text before, action) pairs and the text after the last action: one template per
+    build, rendered for every component, so its regular expressions run once. Errors stay where they
+    were: an action's is raised when render reaches it, the unclosed one after every action."""
+    pieces, pos = [], 0
+    for match in _ACTION.finditer(template):
+        pieces.append((template[pos:match.start()], _classified(match.group(1))))
+        pos = match.end()
+    return tuple(pieces), template[pos:]
+
+
+def _classified(body: str) -> tuple:
     if m := _FIELD.fullmatch(body):
-        return str(values.get(m.group(1), ""))
+        return ("field", m.group(1))
     if m := _MAP_KEY.fullmatch(body):
-        value = (values.get(m.group(1)) or {}).get(m.group(2))
-        return NO_VALUE if value is None else str(value)
+        return ("map", m.group(1), m.group(2))
     if m := _ANY_FIELD.fullmatch(body):
-        raise TemplateError(f"can't evaluate field {m.group(1)} (the domain template has .Name, .Namespace, "
-                            ".IngressDomain, .Annotations and .Labels)")
-    raise TemplateError(f"{{{{{body}}}}} is not supported: kserve-compiler renders only {{{{ .Name }}}}, "
-                        "{{ .Namespace }}, {{ .IngressDomain }}, {{ .Annotations.KEY }} and {{ .Labels.KEY }}")
+        return ("error", f"can't evaluate field {m.group(1)} (the domain template has .Name, .Namespace, "
+                ".IngressDomain, .Annotations and .Labels)")
+    return ("error", f"{{{{{body}}}}} is not supported: kserve-compiler renders only {{{{ .Name }}}}, "
+            "{{ .Namespace }}, {{ .IngressDomain }}, {{ .Annotations.KEY }} and {{ .Labels.KEY }}")
+
+
+def _action(action: tuple, values: dict) -> str:
+    if action[0] == "field":
+        return str(values.get(action[1], ""))
+    if action[0] == "map":
+        value = (values.get(action[1]) or {}).get(action[2])
+        return NO_VALUE if value is None else str(value)
+    raise TemplateError(action[1])
 
 
 def template_error(config: Config) -> str | None:
@@ -98,7 +119,7 @@ def fqdn_error(name: str) -> str | None:
     errs = []
     if len(name) > 253:
         errs.append("must be no more than 253 characters")
-    if not re.fullmatch(_SUBDOMAIN_FMT, name):
+    if not _SUBDOMAIN_RE.fullmatch(name):
         errs.append(_SUBDOMAIN_MSG)
     if errs:
         return f"url: Invalid value: {go_quote(name)}: {','.join(errs)}"
@@ -107,7 +128,7 @@ def fqdn_error(name: str) -> str | None:
         return f"url: Invalid value: {go_quote(name)}: should be a domain with at least two segments separated by dots"
     for label in labels:
         errs = ["must be no more than 63 characters"] if len(label) > 63 else []
-        if not re.fullmatch(_LABEL_FMT, label):
+        if not _LABEL_RE.fullmatch(label):
             errs.append(_LABEL_MSG)
         if errs:
             return f"url: Invalid value: {go_quote(label)}: {','.join(errs)}"

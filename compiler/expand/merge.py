@@ -58,12 +58,13 @@ def strategic_merge_container(base: dict, patch: dict, *, concat_args: bool = Tr
     are the runtime's, then the InferenceService's); False is MergeContainerWithPatch alone (the
     ClusterStorageContainer merge, where a patch's args replace the base's)."""
     base_c, patch_c = _go_clean(base), _go_clean(patch)
-    merged = _merge_map(base_c, patch_c, CONTAINER_LISTS)
+    base_name, base_args = base_c.get("name"), base_c.get("args")  # read before base_c becomes the result
+    merged = _merge_into(base_c, patch_c, CONTAINER_LISTS)  # base_c is new (_go_clean built it): no copy
     _reconcile_env(merged.get("env"), patch_c.get("env"))
-    if not merged.get("name") and base_c.get("name"):
-        merged["name"] = base_c["name"]  # MergeContainerWithPatch restores an empty name from the base
+    if not merged.get("name") and base_name:
+        merged["name"] = base_name  # MergeContainerWithPatch restores an empty name from the base
     if concat_args:
-        args = list(base_c.get("args") or []) + list(patch_c.get("args") or [])
+        args = list(base_args or []) + list(patch_c.get("args") or [])
         if args:
             merged["args"] = args
         else:
@@ -79,7 +80,7 @@ def merge_pod_fields(runtime_fields: dict, component_fields: dict) -> dict:
                 if k in runtime_fields and not _go_empty(runtime_fields[k], k)}
     patch = {k: v for k, v in component_fields.items()
              if not (k in RUNTIME_POD_FIELDS and _go_empty(v, k))}
-    return _merge_map(original, clone(patch), POD_LISTS)
+    return _merge_into(original, patch, POD_LISTS)  # original is our copy; patch values are copied as stored
 
 
 def volume_source_conflicts(volumes: list) -> list[str]:
@@ -96,14 +97,19 @@ def volume_source_conflicts(volumes: list) -> list[str]:
 
 
 def _merge_map(original: dict, patch: dict, lists: dict) -> dict:
-    out = clone(original)
+    return _merge_into(clone(original), patch, lists)
+
+
+def _merge_into(out: dict, patch: dict, lists: dict) -> dict:
+    """`patch` merged into `out`, which the caller owns (a copy no one else holds): out is changed in
+    place and returned. What is taken from `patch` is copied, so the result never shares with it."""
     for key, value in patch.items():
         if key not in out:
             out[key] = clone(value)  # absent from the original: the patch value as it is
         elif key in lists and isinstance(out[key], list) and isinstance(value, list):
             out[key] = _merge_list(out[key], value, lists[key], _ITEM_SCHEMA.get(key, {}))
         elif isinstance(out[key], dict) and isinstance(value, dict):
-            out[key] = _merge_map(out[key], value, {})
+            out[key] = _merge_into(out[key], value, {})  # out[key] is ours too
         else:
             out[key] = clone(value)
     return out
@@ -119,7 +125,7 @@ def _merge_list(original: list, patch: list, key: str, item_lists: dict) -> list
     for item in patch:  # mergeSliceWithoutSpecialElements
         i = _index(merged, item, key)
         if i >= 0:
-            merged[i] = _merge_map(merged[i], item, item_lists)
+            merged[i] = _merge_into(merged[i], item, item_lists)  # merged[i] is a copy made above
         else:
             merged.append(clone(item))
     in_patch = [m for m in merged if _index(patch, m, key) >= 0]
@@ -178,6 +184,9 @@ def _reconcile_env(merged: list | None, patch_env: list | None) -> None:
 # Go's JSON round trip
 
 
+_EMPTY_MAPS = frozenset((*_MAP_FIELDS, "nodeSelector"))  # the {} that _go_empty drops
+
+
 def _go_empty(value, key: str) -> bool:
     if key in _KEEP_ZERO:
         return False
@@ -189,11 +198,31 @@ def _go_empty(value, key: str) -> bool:
 
 
 def _go_clean(value, key: str = ""):
-    """A container as Go's encoding/json would write it: omitempty zero values dropped."""
-    if isinstance(value, dict):
+    """A container as Go's encoding/json would write it: omitempty zero values dropped.
+
+    The loop is _go_empty inlined by value type (a call per scalar was most of the cost): a string is
+    empty when "", a list when [], a dict only when {} under a map-typed key, None, False and a numeric
+    0 always; a key in _KEEP_ZERO, or an httpHeaders entry's value, keeps even those."""
+    if type(value) is dict:
         header = key == "httpHeaders"  # HTTPHeader.value has no omitempty
-        return {k: _go_clean(v, k) for k, v in value.items()
-                if (header and k == "value") or not _go_empty(v, k)}
-    if isinstance(value, list):
+        out = {}
+        for k, v in value.items():
+            kind = type(v)
+            if kind is str:
+                if v or k in _KEEP_ZERO or (header and k == "value"):
+                    out[k] = v
+            elif kind is dict:
+                if v or k not in _EMPTY_MAPS or k in _KEEP_ZERO or (header and k == "value"):
+                    out[k] = _go_clean(v, k)
+            elif kind is list:
+                if v or k in _KEEP_ZERO or (header and k == "value"):
+                    out[k] = [_go_clean(item, k) for item in v]
+            elif v is None or v is False or ((kind is int or kind is float) and v == 0):
+                if k in _KEEP_ZERO or (header and k == "value"):
+                    out[k] = v
+            else:
+                out[k] = v
+        return out
+    if type(value) is list:
         return [_go_clean(v, key) for v in value]
     return value

@@ -79,6 +79,8 @@ def render_container(container: dict, meta: dict, *, runtime: str, max_bytes: in
 
     def walk(node):
         if isinstance(node, str):
+            if "{{" not in node:  # render's own first test, without the call: most strings hold none
+                return node
             out, found = render(node, meta, runtime=runtime, container=name, max_bytes=max_bytes)
             problems.extend(found)
             return out

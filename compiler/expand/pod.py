@@ -327,11 +327,15 @@ def _containers(items) -> list[dict]:
 
 
 def _no_nulls(value):
+    """A copy without null mapping values (list items stay). Scalars are taken without a call each."""
     if isinstance(value, dict):
-        return {k: _no_nulls(v) for k, v in value.items() if v is not None}
+        return {k: _no_nulls(v) if isinstance(v, _CONTAINERS) else v for k, v in value.items() if v is not None}
     if isinstance(value, list):
-        return [_no_nulls(v) for v in value]
+        return [_no_nulls(v) if isinstance(v, _CONTAINERS) else v for v in value]
     return value
+
+
+_CONTAINERS = (dict, list)
 
 
 def _place(found: list[Diagnostic], res: Resolution) -> list[Diagnostic]:

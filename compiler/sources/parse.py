@@ -85,7 +85,7 @@ def parse(raw: bytes, source: SourceFile, *, limits: Limits = Limits(), into: Lo
     old_limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(old_limit, 4 * limits.depth + 200))
     try:
-        for index, node in enumerate(yaml.compose_all(text, Loader=yaml.CSafeLoader)):
+        for index, node in enumerate(yaml.compose_all(text, Loader=_Loader)):
             if index >= limits.documents:
                 out.diagnostics.append(error(
                     TOO_MANY_DOCUMENTS, f"more than {limits.documents} documents in one file",
@@ -209,6 +209,35 @@ def _keep(doc: Document, out: Loaded) -> None:
                 hint="use --exclude GLOB to keep such files out of the walk"))
         return
     out.documents.append(doc)
+
+
+class _Loader(yaml.CSafeLoader):
+    """libyaml's composer, which calls back into Python for each node: resolve() for its tag, and the
+    path-resolver hooks. A scalar's tag depends only on its text and whether it was quoted (`implicit`)
+    when there are no path resolvers (the safe loader has none), so it is remembered per (text, implicit):
+    keys and common values repeat across thousands of documents. The hooks do nothing without path
+    resolvers, so they are skipped."""
+
+    def resolve(self, kind, value, implicit):
+        if kind is not yaml.ScalarNode:
+            return super().resolve(kind, value, implicit)
+        key = (value, implicit)
+        tag = _RESOLVED.get(key)
+        if tag is None:
+            if len(_RESOLVED) > 100_000:
+                _RESOLVED.clear()
+            tag = _RESOLVED[key] = super().resolve(kind, value, implicit)
+        return tag
+
+    if not yaml.CSafeLoader.yaml_path_resolvers:
+        def descend_resolver(self, current_node, current_index):
+            return None
+
+        def ascend_resolver(self):
+            return None
+
+
+_RESOLVED: dict[tuple[str, tuple[bool, bool]], str] = {}
 
 
 class _Problem(Exception):
