@@ -150,14 +150,14 @@ def _remember(result: pipeline.Result, files, keys, todo, context: str, store,
               isolated: dict[int, bool] | None = None) -> dict[int, cache.Entry]:
     """Write the entries of the compiled files `todo` (isolated: theirs, if already known); returns the
     isolated ones' entries, whose outputs (now dumped) replace the result's."""
-    from compiler.emit.dump import dump_many  # lazy: multiprocessing and the dumper, only when writing
+    from compiler.emit.layout import texts as dumped_texts  # lazy: the dumper, only when writing
     if isolated is None:
         isolated = _isolated(result, files, todo)
     by_file: dict[str, list[int]] = {}
     for n, origin in enumerate(result.origins):
         by_file.setdefault(origin, []).append(n)
     wanted = [n for i in todo if isolated[i] for n in by_file.get(files[i].display, ())]
-    texts = dict(zip(wanted, dump_many([result.outputs[n] for n in wanted])))
+    texts = dict(zip(wanted, dumped_texts([result.outputs[n] for n in wanted])))  # a shard's texts are kept
     dumped = {n: DumpedOutput(result.outputs[n].obj, result.outputs[n].cluster_scoped, result.outputs[n].generated,
                               text) for n, text in texts.items()}
     result.outputs = [dumped.get(n, out) for n, out in enumerate(result.outputs)]

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from compiler.schema import fast
 from compiler.schema import kserve as kserve_schema
 from compiler.sources.parse import load_text
-from compiler.validate.documents import _prune_nulls
+from compiler.validate.documents import prune_nulls
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -32,7 +32,7 @@ def _kserve_documents() -> list[dict]:
                 if isinstance(data, dict) and isinstance(data.get("apiVersion"), str) and \
                         isinstance(data.get("kind"), str) and \
                         kserve_schema.validator_for(data["apiVersion"], data["kind"]) is not None:
-                    _prune_nulls(data)
+                    prune_nulls(data)
                     found.append(data)
     return found
 
