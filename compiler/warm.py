@@ -154,17 +154,18 @@ class Folder:
     # -----------------------------------------------------------------------------------------------
     # Writing and recording
 
-    def write(self, out: Path, default_namespace: str, *, force: bool) -> list[Diagnostic]:
-        """outdir.write() with the record's files to link from; then the new record. OutputError as outdir."""
+    def write(self, out: Path, default_namespace: str, *, force: bool, swapped=None) -> list[Diagnostic]:
+        """outdir.write() with the record's files to link from; then the new record. OutputError and
+        `swapped` as outdir.write()."""
         previous = self.record.files if self.record is not None else None
         racy = self.record.written if self.record is not None else 0
         try:
             return outdir.write(out, self.files, force=force, previous=previous, racy_after=racy,
-                                meanwhile=self._save)
+                                meanwhile=self._save, swapped=swapped)
         except TextUnavailable:  # a reused file could be neither linked nor read from the cache
             self._full(default_namespace, compile_again=True)
             return outdir.write(out, self.files, force=force, previous=previous, racy_after=racy,
-                                meanwhile=self._save)
+                                meanwhile=self._save, swapped=swapped)
 
     def _save(self, records, written: int) -> list[Diagnostic]:
         store = self.run.store

@@ -57,6 +57,7 @@ class _Group(click.Group):
         kwargs.setdefault("standalone_mode", True)
         streams.install_signal_handlers()
         streams.guard_stdout()
+        streams.forget_replaced()  # (a test runner calls main() many times in one process)
         try:
             with gcpause.paused():
                 super().main(*args, standalone_mode=False,
@@ -253,8 +254,11 @@ def build(**opts):
         flux_files = _flux_plan(files, flux_target) if flux_dir is not None else None
         if flux_files is not None:
             flux.refuse_foreign(flux_dir, flux_files)  # exit 2 with OUT untouched
-        result.diagnostics += (folder.write(out, settings.default_namespace, force=opts["force"]) if folder is not None
-                               else outdir.write_folder(out, files, force=opts["force"]))  # OutputError: exit 2
+        swapped = streams.replaced  # an interrupt from here on says OUT holds the new build
+        result.diagnostics += (folder.write(out, settings.default_namespace, force=opts["force"], swapped=swapped)
+                               if folder is not None
+                               else outdir.write_folder(out, files, force=opts["force"], swapped=swapped))
+        # (OutputError: exit 2)
         if flux_files is not None:
             result.diagnostics += flux.write(flux_dir, flux_files)
     bars.close()

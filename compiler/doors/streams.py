@@ -5,7 +5,9 @@ setup, not our bug: exit 2 with "cannot write to standard output", never "intern
 Writes are tagged where they happen (a wrapper around the stdout file descriptor), so an OSError from
 anywhere else is never mistaken for one. SIGTERM and SIGHUP (what CI runners, Argo CD and a closing
 terminal send) are handled like SIGINT: they raise KeyboardInterrupt where the program is, so the
-output writer's cleanup runs (the temp folder beside OUT is removed, OUT stays as it was).
+output writer's cleanup runs (the temp folder beside OUT is removed, OUT stays as it was). The writer holds
+the signals while it swaps OUT and notes the swap here, so an interrupt after that says OUT holds the new
+build instead.
 """
 
 from __future__ import annotations
@@ -47,11 +49,28 @@ def _raise_interrupted(signum: int, _frame) -> None:
     raise Interrupted(signum)
 
 
+# The output folders this command has swapped in (outdir.write's `swapped`): an interrupt after that
+# must not claim OUT was left as it was.
+_replaced: list[str] = []
+
+
+def replaced(out) -> None:
+    _replaced.append(str(out))
+
+
+def forget_replaced() -> None:
+    _replaced.clear()
+
+
 def interrupted(exc: BaseException) -> int:
     """The message and exit code (128 + the signal's number, as a shell reports it) of an interrupt."""
     signum = getattr(exc, "signum", signal.SIGINT)
     name = signal.Signals(signum).name
-    _say(f"kserve-compiler: interrupted by {name}; the output folder (if any) was left as it was")
+    if _replaced:
+        _say(f"kserve-compiler: interrupted by {name} after the output folder was written: "
+             f"{', '.join(_replaced)} holds the new build, complete")
+    else:
+        _say(f"kserve-compiler: interrupted by {name}; the output folder (if any) was left as it was")
     return 128 + signum
 
 

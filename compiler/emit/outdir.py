@@ -23,6 +23,7 @@ import os
 import re
 import secrets
 import shutil
+import signal
 import stat
 import threading
 from pathlib import Path
@@ -123,20 +124,26 @@ def output_error(exc: OSError, out: Path) -> OutputError:
     return OutputError(f"cannot write the output folder {out}: {why}{at}; nothing was changed", hint)
 
 
-def write_folder(out: Path, files: dict[str, str], *, force: bool = False) -> list[Diagnostic]:
+def write_folder(out: Path, files: dict[str, str], *, force: bool = False,
+                 swapped: Callable[[Path], None] | None = None) -> list[Diagnostic]:
     """Make OUT hold exactly `files` ({relative POSIX path: text}), atomically. Raises OutputError when
     OUT is foreign (unless force) or cannot be written; OUT is then as it was. Returns notices about
-    leftovers of earlier interrupted builds."""
-    return write(out, files, force=force)
+    leftovers of earlier interrupted builds. `swapped` as write()."""
+    return write(out, files, force=force, swapped=swapped)
 
 
 def write(out: Path, files: dict[str, str | Reused], *, force: bool = False,
           previous: dict[str, Record] | None = None, racy_after: int = 0,
-          meanwhile: Callable[[dict[str, Record], int], list[Diagnostic]] | None = None) -> list[Diagnostic]:
+          meanwhile: Callable[[dict[str, Record], int], list[Diagnostic]] | None = None,
+          swapped: Callable[[Path], None] | None = None) -> list[Diagnostic]:
     """write_folder, linking from OUT the files `previous` recorded unchanged (emit/fill.py). Once the new
     folder is in place, `meanwhile(what was written, the file system's time after the last write)` runs
     while a thread removes the old folder (the caller records OUT for the next build). Raises
-    TextUnavailable (OUT as it was) when a Reused file can be neither linked nor fetched."""
+    TextUnavailable (OUT as it was) when a Reused file can be neither linked nor fetched.
+
+    `swapped(OUT)` is called right after the swap with SIGINT, SIGTERM and SIGHUP held, so an interrupt
+    comes either before the swap (the temp folder is removed, OUT is as it was) or after the caller knows
+    that OUT holds the new build: the CLI's interrupt message says which (doors/streams.py)."""
     out = Path(os.path.abspath(out))
     files = checked_files(files)
     if out.parent == out:
@@ -149,18 +156,26 @@ def write(out: Path, files: dict[str, str | Reused], *, force: bool = False,
         diags = _repair(out)
         mode = _refuse_foreign(out, force)
         tmp = _make_temp(out)
+        held = None
         try:
             if mode is not None:
                 os.chmod(tmp, mode)  # the new OUT keeps the old one's permissions
             records = fill(str(tmp), str(out), files, previous, _SYNCFS, racy_after)
             os.utime(tmp)  # "now" on OUT's own clock, after every write: the next build's racy_after
             now = os.stat(tmp).st_mtime_ns
+            held = _hold_signals()
             old = _swap(tmp, out)
         except BaseException as exc:
             shutil.rmtree(tmp, ignore_errors=True)
+            _release_signals(held)  # a signal held during a failed swap is raised here: OUT is as it was
             if isinstance(exc, OSError):
                 raise output_error(exc, out) from None
             raise
+        try:
+            if swapped is not None:
+                swapped(out)
+        finally:
+            _release_signals(held)  # one that came during the swap is raised now, OUT noted as replaced
         removed: list[Diagnostic] = []
         remover = threading.Thread(target=lambda: removed.extend(_remove(old, out, "the previous output")))
         remover.start()  # unlink() lets go of the GIL: the removal costs the caller's work nothing
@@ -273,6 +288,19 @@ def _swap(tmp: Path, out: Path) -> Path | None:
         os.rename(old, out)
         raise
     return old
+
+
+_HELD = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP} if hasattr(signal, "pthread_sigmask") else set()
+
+
+def _hold_signals():
+    """Block the interrupting signals (a signal sent meanwhile waits, pending); the mask to restore."""
+    return signal.pthread_sigmask(signal.SIG_BLOCK, _HELD) if _HELD else None
+
+
+def _release_signals(mask) -> None:
+    if mask is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
 def _exchange(tmp: Path, out: Path) -> bool:

@@ -189,19 +189,54 @@ def test_a_closed_pipe_is_quiet_and_not_exit_3(repo):
 def test_a_signal_mid_build_removes_the_temp_folder_and_says_so(tmp_path, sig):
     src = tmp_path / "src"
     src.mkdir()
-    for i in range(1500):  # enough that the build is still running when the signal comes
+    for i in range(1500):  # thousands of files: the temp folder exists long enough to be seen
         (src / f"m{i}.yaml").write_text(ISVC.replace("name: iris", f"name: iris-{i}"))
     proc = subprocess.Popen([str(EXE), "build", "src", "-o", "out"], cwd=tmp_path, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
-    time.sleep(1.0)
+    # Signal while the new folder is being filled (a fixed sleep raced a build that got faster).
+    while proc.poll() is None and not any(p.name.startswith(".out.kserve-compiler-tmp-") for p in tmp_path.iterdir()):
+        time.sleep(0.002)
     proc.send_signal(sig)
     stdout, stderr = proc.communicate(timeout=60)
     if proc.returncode == 0:
         pytest.skip("the build finished before the signal arrived")
     assert "Traceback" not in stderr, stderr
     assert proc.returncode == 128 + sig, stderr
+    left = sorted(p.name for p in tmp_path.iterdir())
+    if left == ["out", "src"]:  # the signal came after the swap: then it must say so (see the next test)
+        assert f"interrupted by {sig.name} after the output folder was written" in stderr, stderr
+        pytest.skip("the signal arrived after the swap")
     assert f"kserve-compiler: interrupted by {sig.name}; the output folder (if any) was left as it was" in stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["src"]  # neither OUT nor a temp folder
+    assert left == ["src"]  # neither OUT nor a temp folder
+
+
+def test_a_signal_during_the_swap_waits_and_then_says_out_holds_the_new_build(tmp_path, capsys):
+    """outdir.write holds SIGTERM while it swaps OUT and notes it: the interrupt comes after, and the message
+    must not claim OUT was left as it was (it holds the complete new build)."""
+    from compiler.doors import streams
+    from compiler.emit import outdir
+    saved = signal.getsignal(signal.SIGTERM)
+    signal.signal(signal.SIGTERM, streams._raise_interrupted)
+    streams.forget_replaced()
+    seen = []
+
+    def swapped(out):
+        os.kill(os.getpid(), signal.SIGTERM)  # arrives now; held until the swap is noted
+        seen.append(out.is_dir() and not any(p.name.startswith(".out.") for p in tmp_path.iterdir()))
+        streams.replaced(out)
+
+    try:
+        with pytest.raises(streams.Interrupted):
+            outdir.write_folder(tmp_path / "out", {"a.yaml": "a: 1\n"}, swapped=swapped)
+    finally:
+        signal.signal(signal.SIGTERM, saved)
+    assert seen == [True]  # the handler ran only after swapped() returned
+    assert (tmp_path / "out" / "a.yaml").read_text() == "a: 1\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # the old folder (none) and no temp left
+    assert streams.interrupted(streams.Interrupted(signal.SIGTERM)) == 128 + signal.SIGTERM
+    streams.forget_replaced()
+    assert capsys.readouterr().err == (f"kserve-compiler: interrupted by SIGTERM after the output folder was written: "
+                                       f"{tmp_path / 'out'} holds the new build, complete\n")
 
 
 def test_a_symlink_loop_in_krm_paths_is_a_result_not_exit_3(tmp_path):
