@@ -136,15 +136,17 @@ def collapse(diags: list[Diagnostic]) -> list[Diagnostic]:
     for d in diags:
         if d.severity is Severity.NOTICE:
             groups.setdefault((d.code, d.message, d.hint), []).append(d)
+    # each group's first once (not per member: a cause with 10,000 places made this quadratic)
+    firsts = {key: min(group, key=Diagnostic.sort_key) for key, group in groups.items() if len(group) > 1}
     out: list[Diagnostic] = []
     for d in diags:
-        group = groups.get((d.code, d.message, d.hint)) if d.severity is Severity.NOTICE else None
-        if group is None or len(group) == 1:
+        key = (d.code, d.message, d.hint)
+        first = firsts.get(key) if d.severity is Severity.NOTICE else None
+        if first is None:
             out.append(d)
             continue
-        first = min(group, key=Diagnostic.sort_key)
         if d is first:
-            more = len(group) - 1
+            more = len(groups[key]) - 1
             out.append(replace(d, message=f"{d.message} (and {more} more place{'s' if more != 1 else ''} "
                                           f"with the same cause)"))
     return out
