@@ -118,3 +118,15 @@ def test_a_cgroup_cpu_quota_caps_the_processes(tmp_path, files, cpus):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(text)
     assert fork.cgroup_cpus(str(tmp_path)) == cpus
+
+
+@pytest.mark.parametrize("n, count", [(2, 2), (3, 3), (10, 10), (11, 10), (1000, 2), (10_000, 2), (10_000, 8)])
+def test_shards_cover_every_inference_service_once_the_parents_the_largest(n, count):
+    """No shard is ever empty; with real sizes (500 or more per shard) the parent's is the largest, since a
+    child also pickles its result."""
+    bounds = per_service.shard_bounds(n, count)
+    sizes = [bounds[k + 1] - bounds[k] for k in range(count)]
+    assert bounds[0] == 0 and bounds[-1] == n and len(sizes) == count
+    assert min(sizes) >= 1
+    if n >= 1000:  # PARENT_WEIGHT 1.25: 5,556 of 10,000 on two cores
+        assert sizes[0] == max(sizes) == round(n * 1.25 / (count + 0.25))
