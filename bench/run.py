@@ -585,8 +585,9 @@ def targets(results: dict) -> list[dict]:
         add(f"linear: wall(N={scale:,}) / wall(N={n:,}) within 1.2 x {scale / n:g}", ratio, limit,
             _s(ratio, "{:.2f}x"), note=f"(ideal {scale / n:g}x)")
         big_rss = max(bb.get("max_rss", 0), bb.get("tree_pss", 0)) if big_wall else None
-        add(f"peak memory at N={scale:,} (reported; under 1 GiB would PASS)", big_rss, GIB,
-            _s(big_rss and big_rss / 2**20, "{:.0f} MiB"), ok=big_rss is not None and big_rss < GIB)
+        # issue 17 asks for this figure reported, not bounded: INFO, never PASS or FAIL
+        add(f"peak memory at N={scale:,} (reported)", big_rss, None,
+            _s(big_rss and big_rss / 2**20, "{:.0f} MiB"), ok="info" if big_rss is not None else None)
     elapsed = results.get("elapsed")
     if elapsed is not None:
         elapsed -= results.get("scale_elapsed", 0.0)
@@ -670,7 +671,7 @@ def main(argv: list[str] | None = None) -> int:
     print(table(results))
     print()
     for t in results["targets"]:
-        verdict = {True: "PASS", False: "FAIL", None: "n/a "}[t["pass"]]
+        verdict = {True: "PASS", False: "FAIL", None: "n/a ", "info": "INFO"}[t["pass"]]
         print(f"{verdict}  {t['target']}: {t['shown']} {t['note']}".rstrip())
     la = results["load_average"]
     print(f"\nwhole benchmark: {results['elapsed']:.0f} s; load average (1 min) {la['start'][0]:.1f} at the start, "

