@@ -166,7 +166,7 @@ def validate(**opts):
     """Check sources as `kubectl apply` and KServe's webhooks would, writing nothing.
 
     YAML syntax, the CRD schemas (with file:line:column and the field), and the admission webhooks'
-    rules (names, replicas, autoscaler class, runtimes that share a priority).
+    rules (names, replicas, autoscaler class, runtimes that share a priority, canaries, multi-node).
     """
     from compiler import pipeline  # lazy
     bars = _progress(opts)

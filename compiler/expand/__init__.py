@@ -26,6 +26,12 @@ STOPPED = "KSC450"
 STOP_ANNOTATION = "serving.kserve.io/stop"           # constants.StopAnnotationKey
 
 
+def webhook_rules(isvc: InferenceService) -> list[Diagnostic]:
+    """The admission webhook's canary (KSC246) and multi-node (KSC247) rules: expand's first step, and what
+    `validate` checks of them (per_service.py), so both commands refuse the same InferenceServices."""
+    return canary.check(isvc) + multinode.check(isvc)
+
+
 def expand(isvc: InferenceService, resolutions: list[Resolution], ctx: ExpandContext
            ) -> tuple[list[dict], list[Diagnostic]]:
     config = ctx.config
@@ -34,7 +40,7 @@ def expand(isvc: InferenceService, resolutions: list[Resolution], ctx: ExpandCon
         return [], [error(ingress.DOMAIN_TEMPLATE, f"failed creating host name: {problem}",
                           **isvc.doc.where(("metadata", "name")),
                           hint=f"ingress.domainTemplate comes from {config.source}")]
-    diags: list[Diagnostic] = canary.check(isvc) + multinode.check(isvc)
+    diags = webhook_rules(isvc)
     if has_errors(diags):
         return [], diags
     meta = metadata.isvc_meta(isvc, pod.server_type_labels(resolutions[0]))

@@ -486,3 +486,45 @@ def test_stdin_source(tmp_path):
     assert proc.returncode == 0, proc.stderr
     docs = list(yaml.safe_load_all(proc.stdout))
     assert all(d["metadata"]["annotations"]["kserve-compiler/source"] == "-#0" for d in docs)
+
+
+# ---------------------------------------------------------------------------------------------------
+# The webhook's canary and multi-node rules: validate refuses what build refuses
+
+WEBHOOK_RULES = """\
+apiVersion: serving.kserve.io/v1beta1
+kind: InferenceService
+metadata: {name: split, namespace: ml}
+spec:
+  predictor:
+    model: {modelFormat: {name: sklearn}, storageUri: "gs://bucket/model"}
+  canary:
+  - trafficPercent: 60
+    predictor: {name: blue, model: {name: kserve-container, modelFormat: {name: sklearn}, storageUri: "gs://b/blue"}}
+  - trafficPercent: 50
+    predictor: {name: green, model: {name: kserve-container, modelFormat: {name: sklearn}, storageUri: "gs://b/g"}}
+---
+apiVersion: serving.kserve.io/v1beta1
+kind: InferenceService
+metadata: {name: big, namespace: ml}
+spec:
+  predictor:
+    model: {modelFormat: {name: huggingface}, storageUri: "s3://bucket/llm"}
+    workerSpec: {tensorParallelSize: 2}
+"""
+
+
+def test_validate_applies_the_webhooks_canary_and_multi_node_rules_as_build_does(tmp_path):
+    # inference_service_validation.go: validateCanarySpecs (traffic over 100) and validateMultiNodeVariables
+    # (multi-node needs a pvc:// or oci:// storageUri) refuse these at admission, before any reconcile.
+    (tmp_path / "isvc.yaml").write_text(WEBHOOK_RULES)
+    lines = {}
+    for command in (["validate"], ["validate", "--resolve"], ["build", "-o", "out"]):
+        proc = run_entry_point(*command, "--format", "json", "isvc.yaml", cwd=tmp_path)
+        _clean(proc)
+        assert proc.returncode == 1, (command, proc.stdout, proc.stderr)
+        report = json.loads(proc.stdout)
+        found = sorted((d["code"], d["line"]) for d in report["diagnostics"] if d["severity"] == "error")
+        lines[command[0] + " " * (len(command) > 1)] = found  # "validate", "validate " (--resolve), "build "
+    assert lines["validate"] == [("KSC246", 7), ("KSC247", 18)]
+    assert lines["validate"] == lines["validate "] == lines["build "]
