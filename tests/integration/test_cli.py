@@ -511,12 +511,23 @@ spec:
   predictor:
     model: {modelFormat: {name: huggingface}, storageUri: "s3://bucket/llm"}
     workerSpec: {tensorParallelSize: 2}
+---
+apiVersion: serving.kserve.io/v1beta1
+kind: InferenceService
+metadata: {name: lost, namespace: ml}
+spec:
+  predictor:
+    model: {modelFormat: {name: no-such-format}, storageUri: "gs://bucket/model"}
+  canary:
+  - trafficPercent: 10
+    predictor: {model: {name: kserve-container, modelFormat: {name: no-such-format}, storageUri: "gs://b/c"}}
 """
 
 
 def test_validate_applies_the_webhooks_canary_and_multi_node_rules_as_build_does(tmp_path):
-    # inference_service_validation.go: validateCanarySpecs (traffic over 100) and validateMultiNodeVariables
-    # (multi-node needs a pvc:// or oci:// storageUri) refuse these at admission, before any reconcile.
+    # inference_service_validation.go: validateCanarySpecs (traffic over 100, a canary without a name) and
+    # validateMultiNodeVariables (multi-node needs a pvc:// or oci:// storageUri) refuse these at admission,
+    # before any runtime is looked for: "lost" gets its canary error even though no runtime serves it.
     (tmp_path / "isvc.yaml").write_text(WEBHOOK_RULES)
     lines = {}
     for command in (["validate"], ["validate", "--resolve"], ["build", "-o", "out"]):
@@ -526,5 +537,7 @@ def test_validate_applies_the_webhooks_canary_and_multi_node_rules_as_build_does
         report = json.loads(proc.stdout)
         found = sorted((d["code"], d["line"]) for d in report["diagnostics"] if d["severity"] == "error")
         lines[command[0] + " " * (len(command) > 1)] = found  # "validate", "validate " (--resolve), "build "
-    assert lines["validate"] == [("KSC246", 7), ("KSC247", 18)]
-    assert lines["validate"] == lines["validate "] == lines["build "]
+    assert lines["validate"] == [("KSC246", 7), ("KSC246", 29), ("KSC247", 18)]
+    no_runtime = [found for found in lines["validate "] if found not in lines["validate"]]
+    assert no_runtime == [("KSC311", 26), ("KSC311", 29)]  # lost's predictor and canary: no runtime
+    assert lines["validate "] == lines["build "]
