@@ -209,7 +209,7 @@ def webhook_rules(services: list[model.InferenceService]) -> list[Diagnostic]:
 
 
 def _expand(shared: Shared, docs: list[Document], part: Part) -> None:
-    from compiler.expand import expand, webhook_rules  # lazy: expand/ costs ~55 ms to import; validate skips it
+    from compiler.expand import expand, webhook_rules as rules_of  # lazy: expand/ costs ~55 ms to import
     position = {id(doc): n for n, doc in enumerate(docs)}
     by_isvc: dict[int, list[Resolution]] = {}
     for res in part.resolutions:
@@ -217,7 +217,7 @@ def _expand(shared: Shared, docs: list[Document], part: Part) -> None:
     for isvc in _watched(part.services, "expand", shared):
         resolutions = by_isvc.get(id(isvc), [])
         if not resolutions or any(r.how == "unresolved" for r in resolutions):
-            part.expand += webhook_rules(isvc)  # the webhook refuses these before any runtime is looked for
+            part.expand += rules_of(isvc)  # the webhook refuses these before any runtime is looked for
             continue
         objects, diags = expand(isvc, resolutions, shared.ctx)
         part.expand += diags
