@@ -147,6 +147,17 @@ def _str_or_none(value) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def canary_entries(spec: dict) -> list:
+    """An InferenceService spec's `canary` list, as the webhook and the controller read it (else none)."""
+    value = spec.get("canary")
+    return value if isinstance(value, list) else []
+
+
+def has_worker_spec(spec: dict) -> bool:
+    """multiNodeEnabled: a predictor's or a runtime's spec has a workerSpec, even an empty one."""
+    return isinstance(spec.get("workerSpec"), dict)
+
+
 def runtime_from(doc: Document, *, default_namespace: str, builtin: bool = False) -> Runtime:
     spec = doc.data.get("spec") if isinstance(doc.data.get("spec"), dict) else {}
     formats = []
@@ -161,7 +172,7 @@ def runtime_from(doc: Document, *, default_namespace: str, builtin: bool = False
     return Runtime(
         name=doc.name or "", namespace=None if cluster else (doc.namespace or default_namespace),
         formats=tuple(formats), protocols=protocols, multi_model=spec.get("multiModel") is True,
-        disabled=spec.get("disabled") is True, multi_node=isinstance(spec.get("workerSpec"), dict),
+        disabled=spec.get("disabled") is True, multi_node=has_worker_spec(spec),
         spec=spec, annotations=doc.annotations, doc=doc, builtin=builtin)
 
 
@@ -186,7 +197,7 @@ def inference_service_from(doc: Document, *, default_namespace: str
                                             "must be specified in ExplainerSpec", **doc.where(("spec", kind)),
                                             hint="keep explainer.art or explainer.containers, not both")]
             components.append(Component(kind, _custom_component(part, kind), ("spec", kind)))
-    for i, entry in enumerate(spec.get("canary") if isinstance(spec.get("canary"), list) else []):
+    for i, entry in enumerate(canary_entries(spec)):
         own = entry.get("predictor") if isinstance(entry, dict) else None
         if not isinstance(own, dict):
             continue

@@ -200,8 +200,8 @@ def webhook_rules(services: list[model.InferenceService]) -> list[Diagnostic]:
     """expand.webhook_rules for `validate`, which never expands: the canary and multi-node rules KServe's
     webhook applies at admission. Only an InferenceService with a canary or a workerSpec can break them,
     so expand/ (~30 ms to import; validate ONE_FILE has a 0.3 s budget) is imported for those alone."""
-    marked = [isvc for isvc in services if isinstance(isvc.spec.get("canary"), list) or (
-        isvc.components and isinstance(isvc.predictor.spec.get("workerSpec"), dict))]
+    marked = [isvc for isvc in services
+              if model.canary_entries(isvc.spec) or (isvc.components and model.has_worker_spec(isvc.predictor.spec))]
     if not marked:
         return []
     from compiler.expand import webhook_rules as rules  # lazy: see above

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from compiler.constants import KSERVE_CONTAINER, PROTOCOLS
 from compiler.diagnostics import Diagnostic, error, warning
-from compiler.model import Component, InferenceService, ModelFormat, Runtime
+from compiler.model import Component, InferenceService, ModelFormat, Runtime, has_worker_spec
 
 # Codes (KSC3xx: resolve)
 RUNTIME_NOT_FOUND = "KSC301"
@@ -152,7 +152,7 @@ def _explicit(isvc: InferenceService, component: Component, runtimes: Runtimes) 
         diags.append(warning(MULTI_MODEL_NAMED, f"runtime {name} is a multiModel runtime, meant for ModelMesh; "
                              "KServe uses it anyway for this single model", **where,
                              hint="name a single-model runtime, or drop runtime: to auto-select one"))
-    if runtime.multi_node and not isinstance(component.spec.get("workerSpec"), dict):
+    if runtime.multi_node and not has_worker_spec(component.spec):
         diags.append(warning(MULTI_NODE_NAMED, f"runtime {name} is a multi-node runtime (workerSpec); KServe uses "
                              "it anyway, as a single-node Deployment without its workers", **where,
                              hint="add predictor.workerSpec (even {}) to get the workers KServe creates for it"))
@@ -167,7 +167,7 @@ def _auto(isvc: InferenceService, component: Component, runtimes: Runtimes) -> R
     # An unset protocol is v1 for selection; an empty string is supported by every runtime
     # (servingruntime_types.go IsProtocolVersionSupported).
     protocol = "v1" if component.protocol is None else component.protocol
-    wants_multi_node = isinstance(component.spec.get("workerSpec"), dict)
+    wants_multi_node = has_worker_spec(component.spec)
     key = ("auto", isvc.namespace, component.format, protocol, wants_multi_node)  # all _ranking reads
     found = runtimes.memo.get(key)
     if found is None:

@@ -17,7 +17,7 @@ from dataclasses import replace
 from compiler.expand import (canary, deployment, hpa, httproute, ingress, keda, metadata, multinode, otel, pod,
                              service)
 from compiler.expand.context import ExpandContext
-from compiler.model import InferenceService
+from compiler.model import InferenceService, has_worker_spec
 from compiler.resolve import Resolution
 
 # Codes (KSC450-459: the stage itself)
@@ -85,7 +85,7 @@ def _component(isvc: InferenceService, meta: dict, res: Resolution, ctx: ExpandC
     cmeta, meta_diags = metadata.component_meta(isvc, meta, res, result.annotations, config, name=name)
     diags += meta_diags
     worker = None
-    if comp.kind == "predictor" and comp.canary is None and multinode.enabled(comp.spec):
+    if comp.kind == "predictor" and comp.canary is None and has_worker_spec(comp.spec):
         worker_pod, worker_diags = multinode.worker_pod(res, result.spec)   # adds the head's env too
         diags += worker_diags
         if worker_pod is None:

@@ -25,14 +25,9 @@ from dataclasses import replace
 
 from compiler.constants import KSERVE_CONTAINER
 from compiler.diagnostics import Diagnostic, error
-from compiler.model import CANARY, FRAMEWORKS, Component, InferenceService
+from compiler.model import CANARY, FRAMEWORKS, Component, InferenceService, canary_entries
 
 AUTOSCALING_FIELDS = ("maxReplicas", "scaleTarget", "scaleMetric", "autoScaling")
-
-
-def entries(isvc: InferenceService) -> list:
-    value = isvc.spec.get("canary")
-    return value if isinstance(value, list) else []
 
 
 def _int(value) -> int | None:
@@ -50,7 +45,7 @@ def _stable_min(isvc: InferenceService) -> int | None:
 
 def replica_count(isvc: InferenceService, index: int) -> int:
     """canaryReplicaCount: the canary's own minReplicas, else ceil(stable minReplicas x trafficPercent / 100)."""
-    entry = entries(isvc)[index]
+    entry = canary_entries(isvc.spec)[index]
     own = _int(_own(entry).get("minReplicas"))
     if own is not None:
         return own
@@ -64,9 +59,9 @@ def stable_extension(isvc: InferenceService) -> dict:
     canary's count, at least 1 (reconcileRawDeployment)."""
     spec = isvc.predictor.spec
     stable = _stable_min(isvc)
-    if not entries(isvc) or stable is None:
+    if not canary_entries(isvc.spec) or stable is None:
         return spec
-    taken = sum(replica_count(isvc, i) for i in range(len(entries(isvc))))
+    taken = sum(replica_count(isvc, i) for i in range(len(canary_entries(isvc.spec))))
     return {**spec, "minReplicas": max(stable - taken, 1)}
 
 
@@ -84,7 +79,7 @@ def pod_component(comp: Component) -> Component:
 
 def check(isvc: InferenceService) -> list[Diagnostic]:
     """validateCanarySpecs: the first rule broken, as the webhook returns one error."""
-    canaries = entries(isvc)
+    canaries = canary_entries(isvc.spec)
     if not canaries:
         return []
     doc = isvc.doc

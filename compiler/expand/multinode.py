@@ -33,7 +33,7 @@ from compiler.expand.metadata import APP_LABEL, COMPONENT_LABEL, ISVC_LABEL, Com
 from compiler.expand.mounts import WORKER_CONTAINER, add_or_replace_env, find_container
 from compiler.expand.uri import SOURCE_URI
 from compiler.model import MULTI_NODE_WEBHOOK as WEBHOOK
-from compiler.model import InferenceService
+from compiler.model import InferenceService, has_worker_spec
 from compiler.resolve import Resolution
 
 # Codes (KSC455-456: what the controller fails on; the webhook's rules are KSC247, model.py).
@@ -52,15 +52,10 @@ NODES_ENV, GPUS_ENV = "RAY_NODE_COUNT", "REQUEST_GPU_COUNT"
 WORKER_ONLY_FIELDS = {"containers", "pipelineParallelSize", "tensorParallelSize"}
 
 
-def enabled(spec: dict) -> bool:
-    """multiNodeEnabled: the predictor has a workerSpec, even an empty one."""
-    return isinstance(spec.get(WORKER_SPEC), dict)
-
-
 def check(isvc: InferenceService) -> list[Diagnostic]:
     """validateMultiNodeVariables (the GPU-type rule aside): the first rule broken, as the webhook stops there."""
     pred = isvc.predictor
-    if pred is None or pred.canary is not None or not enabled(pred.spec):
+    if pred is None or pred.canary is not None or not has_worker_spec(pred.spec):
         return []
     worker, path, name = pred.spec[WORKER_SPEC], (*pred.path, WORKER_SPEC), isvc.name
     where = isvc.doc.where

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from compiler import model
 from compiler.expand import multinode
 
 
@@ -25,5 +26,5 @@ def test_ray_counts_too_few_gpus() -> None:
                                               "GPUs assigned to the head node(1) + worker node(4)")
 
 
-def test_enabled_even_for_an_empty_worker_spec() -> None:
-    assert multinode.enabled({"workerSpec": {}}) and not multinode.enabled({})
+def test_multi_node_even_for_an_empty_worker_spec() -> None:
+    assert model.has_worker_spec({"workerSpec": {}}) and not model.has_worker_spec({})
