@@ -529,15 +529,14 @@ def test_validate_applies_the_webhooks_canary_and_multi_node_rules_as_build_does
     # validateMultiNodeVariables (multi-node needs a pvc:// or oci:// storageUri) refuse these at admission,
     # before any runtime is looked for: "lost" gets its canary error even though no runtime serves it.
     (tmp_path / "isvc.yaml").write_text(WEBHOOK_RULES)
-    lines = {}
-    for command in (["validate"], ["validate", "--resolve"], ["build", "-o", "out"]):
-        proc = run_entry_point(*command, "--format", "json", "isvc.yaml", cwd=tmp_path)
+    errors = {}  # command line -> sorted (code, line) of its errors
+    for command in ("validate", "validate --resolve", "build -o out"):
+        proc = run_entry_point(*command.split(), "--format", "json", "isvc.yaml", cwd=tmp_path)
         _clean(proc)
         assert proc.returncode == 1, (command, proc.stdout, proc.stderr)
         report = json.loads(proc.stdout)
-        found = sorted((d["code"], d["line"]) for d in report["diagnostics"] if d["severity"] == "error")
-        lines[command[0] + " " * (len(command) > 1)] = found  # "validate", "validate " (--resolve), "build "
-    assert lines["validate"] == [("KSC246", 7), ("KSC246", 29), ("KSC247", 18)]
-    no_runtime = [found for found in lines["validate "] if found not in lines["validate"]]
+        errors[command] = sorted((d["code"], d["line"]) for d in report["diagnostics"] if d["severity"] == "error")
+    assert errors["validate"] == [("KSC246", 7), ("KSC246", 29), ("KSC247", 18)]
+    no_runtime = [found for found in errors["validate --resolve"] if found not in errors["validate"]]
     assert no_runtime == [("KSC311", 26), ("KSC311", 29)]  # lost's predictor and canary: no runtime
-    assert lines["validate "] == lines["build "]
+    assert errors["validate --resolve"] == errors["build -o out"]
