@@ -50,25 +50,30 @@ def sha_of(value: str | Reused) -> str:
 
 
 def fill(tmp: str, out: str, files: dict[str, str | Reused], previous: dict[str, Record] | None,
-         syncfs: Callable[[int], int] | None, racy_after: int = 0) -> dict[str, Record]:
+         syncfs: Callable[[int], int] | None, racy_after: int = 0, *, root: str = "",
+         record: bool = True) -> dict[str, Record]:
     """Write `files` into the empty folder tmp, linking from `out` what `previous` recorded unchanged;
-    flush them (one syncfs, else an fsync per file); return each file's Record. A file modified at or
-    after `racy_after` (ns, the file system's time when the previous build had written everything) is
-    linked only if its content still has the recorded digest: an edit in the same tick of the file
-    system's clock as our write, keeping the size, would leave its stat as recorded (git's "racily clean"
-    index entries, and the same cure)."""
+    flush them (one syncfs, else an fsync per file); return each file's Record ({} unless `record`: a
+    build without the cache skips the digest of every text). `root`: the folder of OUT that tmp stands
+    for (every path of `files` lies in it), "" for OUT itself (outdir.py swaps one folder or all).
+
+    A file modified at or after `racy_after` (ns, the file system's time when the previous build had
+    written everything) is linked only if its content still has the recorded digest: an edit in the same
+    tick of the file system's clock as our write, keeping the size, would leave its stat as recorded
+    (git's "racily clean" index entries, and the same cure)."""
     by_folder: dict[str, list[tuple[str, str]]] = {}
     for path in sorted(files):
         folder, _, name = path.rpartition("/")
         by_folder.setdefault(folder, []).append((path, name))
+    skip = len(root) + 1 if root else 0  # a folder's path inside tmp: its path in OUT without root/
     for folder in by_folder:
-        if folder:
-            os.makedirs(os.path.join(tmp, folder), exist_ok=True)
+        if folder[skip:]:
+            os.makedirs(os.path.join(tmp, folder[skip:]), exist_ok=True)
     sync_each = syncfs is None
     records: dict[str, Record] = {}
-    state = {"linking": bool(previous)}
+    state = {"linking": bool(previous), "record": record or bool(previous)}
     for folder, names in by_folder.items():
-        into = _open_folder(f"{tmp}/{folder}" if folder else tmp)
+        into = _open_folder(f"{tmp}/{folder[skip:]}" if folder[skip:] else tmp)
         came = _open_folder(f"{out}/{folder}" if folder else out, missing_ok=True) if state["linking"] else None
         try:
             _fill_folder(files, names, into, came, previous or {}, records, state, sync_each, racy_after)
@@ -104,7 +109,13 @@ def _fill_folder(files, names, into: int, came: int | None, previous: dict[str, 
     for path, name in names:
         value = files[path]
         text = value if type(value) is str else None
-        sha = hashlib.sha256(text.encode()).hexdigest() if text is not None else value.sha
+        if text is None:
+            sha = value.sha
+        elif state["record"]:
+            sha = hashlib.sha256(text.encode()).hexdigest()
+        else:  # nothing to link or to record: no digest
+            _write_file(name, into, text.encode(), sync=sync_each)
+            continue
         old = previous.get(path)
         if old is not None and came is not None and state["linking"] and old.sha == sha:
             try:
@@ -114,7 +125,7 @@ def _fill_folder(files, names, into: int, came: int | None, previous: dict[str, 
             else:
                 st = os.stat(name, dir_fd=into, follow_symlinks=False)
                 if stat.S_ISREG(st.st_mode) and f"{st.st_ino} {st.st_size} {st.st_mtime_ns}" == old.stat and (
-                        st.st_mtime_ns < racy_after or _digest_at(name, into) == sha):
+                        st.st_mtime_ns < racy_after or digest_at(name, into) == sha):
                     records[path] = old
                     continue
                 os.unlink(name, dir_fd=into)  # changed since we wrote it (or not a file): never trusted
@@ -126,7 +137,7 @@ def _fill_folder(files, names, into: int, came: int | None, previous: dict[str, 
         records[path] = Record(stat_text(st), sha)
 
 
-def _digest_at(name: str, dir_fd: int) -> str | None:
+def digest_at(name: str, dir_fd: int) -> str | None:
     try:
         fd = os.open(name, os.O_RDONLY | _O_NOFOLLOW | _O_CLOEXEC, dir_fd=dir_fd)
     except OSError:

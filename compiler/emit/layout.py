@@ -26,7 +26,7 @@ from compiler.diagnostics import Diagnostic, ObjectRef, error
 from compiler.emit import DumpedOutput, Output
 from compiler.emit.dump import dump, dump_many
 from compiler.emit.fill import Reused
-from compiler.emit.outdir import marker_text
+from compiler.emit.outdir import MARKER_TEXT
 from compiler.kinds import group_of
 
 # Codes (KSC6xx: emit); 603 is raised in drift.py, 604-607 in outdir.py
@@ -195,7 +195,7 @@ def render(placed: dict[str, Output]) -> dict[str, str]:
 
 def complete(objects: dict[str, str | Reused], unchanged=lambda folder: None) -> dict[str, str | Reused]:
     """The object files plus each folder's kustomization.yaml, OUT/kustomization.yaml and the marker, sorted
-    by path (an object's text may be a Reused one: the marker needs only its digest). `unchanged(folder)`:
+    by path (an object may be a Reused one, the warm rebuild's: only its path is read). `unchanged(folder)`:
     the Reused kustomization.yaml of a folder whose files are those of the previous build, or None."""
     files: dict[str, str | Reused] = dict(objects)
     folders = _folders(objects)
@@ -203,7 +203,7 @@ def complete(objects: dict[str, str | Reused], unchanged=lambda folder: None) ->
         files[f"{folder}/{KUSTOMIZATION}"] = unchanged(folder) or _kustomization(sorted(names))
     order = sorted(folders, key=lambda f: (f != CLUSTER_FOLDER, f))
     files[KUSTOMIZATION] = _kustomization(order)
-    files[OUTPUT_MARKER] = marker_text(files)
+    files[OUTPUT_MARKER] = MARKER_TEXT
     return {path: files[path] for path in sorted(files)}
 
 

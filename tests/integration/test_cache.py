@@ -141,6 +141,56 @@ def test_a_warm_build_links_unchanged_files_and_ends_with_one_link_each(run_cli,
     assert kept and all(before[p][0] == after[p][0] for p in kept)  # same text: linked from the previous OUT
 
 
+def _inodes(out: Path) -> dict[str, int]:
+    return {str(p.relative_to(out)): p.stat().st_ino for p in [out, *out.rglob("*")]}
+
+
+def test_an_edit_in_one_namespace_swaps_in_that_folder_alone(run_cli, tmp_path):
+    """The edited model's folder is built beside OUT and exchanged with the old one: OUT itself and every
+    other folder and file keep their inodes (nothing there was linked again), and the bytes are a fresh
+    build's. A build with nothing to change writes nothing at all."""
+    shutil.copytree(REPO, tmp_path / "src")
+    out = tmp_path / "out"
+    _warm_pair(run_cli, tmp_path, 0)
+    before = _inodes(out)
+    _edit_one_model(tmp_path / "src", 1)
+    _warm_pair(run_cli, tmp_path, 1)
+    after = _inodes(out)
+    moved = {path for path in after if before.get(path) != after[path]}
+    assert "models" in moved and "." not in moved  # the folder is new; OUT is the same folder
+    assert not {path for path in moved if not path.startswith("models")}  # _cluster/, default/, the marker
+    new_files = {path for path in moved if path.startswith("models/")}
+    assert new_files and all(path.startswith("models/iris") for path in new_files)  # the rest: linked
+    _warm_pair(run_cli, tmp_path, 2)  # the same sources again
+    assert _inodes(out) == after
+
+
+def test_without_renameat2_exchange_the_whole_folder_is_swapped(run_cli, tmp_path, monkeypatch):
+    from compiler.emit import outdir
+    shutil.copytree(REPO, tmp_path / "src")
+    _warm_pair(run_cli, tmp_path, 0)
+    monkeypatch.setattr(outdir, "_RENAMEAT2", None)  # no exchange: rename-aside, for all of OUT
+    before = _inodes(tmp_path / "out")
+    _edit_one_model(tmp_path / "src", 1)
+    _warm_pair(run_cli, tmp_path, 1)
+    after = _inodes(tmp_path / "out")
+    assert before["."] != after["."] and before["default"] != after["default"]
+    assert before["models/kustomization.yaml"] == after["models/kustomization.yaml"]  # linked, as before
+
+
+def test_a_hand_edit_in_another_folder_makes_the_build_swap_all_of_out(run_cli, tmp_path):
+    shutil.copytree(REPO, tmp_path / "src")
+    out = tmp_path / "out"
+    _warm_pair(run_cli, tmp_path, 0)
+    victim = next(p for p in sorted((out / "default").iterdir()) if p.name != "kustomization.yaml")
+    text = victim.read_text()
+    victim.write_text(text + "# by hand\n")
+    before = _inodes(out)
+    _edit_one_model(tmp_path / "src", 1)
+    _warm_pair(run_cli, tmp_path, 1)  # every byte as a fresh build
+    assert victim.read_text() == text and _inodes(out)["."] != before["."]
+
+
 def test_out_files_edited_replaced_or_deleted_by_hand_are_written_again(run_cli, tmp_path):
     shutil.copytree(REPO, tmp_path / "src")
     _warm_pair(run_cli, tmp_path, 0)
