@@ -1,6 +1,7 @@
 """Run a few independent jobs on the machine's cores (issue 17): job 0 in this process, the others in forked
 children that send their result back through a pipe, pickled. Used by pipeline.py to compile shards of the
-InferenceServices side by side.
+InferenceServices side by side, and by the warm rebuild to check OUT against its record while it compiles
+(start()).
 
 Why fork and not multiprocessing: a child inherits every object of the parent (nothing is pickled on the way
 in), and a plain fork works where multiprocessing refuses (inside a daemonic pool worker, as `diff` runs one
@@ -76,6 +77,33 @@ def run(count: int, job: Callable[[int], Any], *, dumps: Callable[[Any], bytes],
         for pid, fd in children.values():  # only after an exception here (Ctrl-C, SIGTERM): stop the rest
             _stop(pid, fd)
         gc.unfreeze()
+
+
+class Started:
+    """A job started by start(): result() waits for it; cancel() stops it if nobody will ask."""
+
+    def __init__(self, job: Callable[[], Any], child: tuple[int, int] | None):
+        self._job, self._child = job, child
+
+    def result(self) -> Any:
+        child, self._child = self._child, None
+        if child is None:
+            return self._job()
+        return _collect(*child, pickle.loads, self._job)
+
+    def cancel(self) -> None:
+        child, self._child = self._child, None
+        if child is not None:
+            _stop(*child)
+
+
+def start(job: Callable[[], Any]) -> Started:
+    """job() in a forked child while the caller goes on (its result pickled back). With one CPU, or no
+    fork, job() runs when result() is first called instead. As in run(), a child that fails is never
+    trusted: result() then computes the job itself."""
+    if jobs() < 2:
+        return Started(job, None)
+    return Started(job, _spawn(1, lambda _k: job(), lambda value: pickle.dumps(value, pickle.HIGHEST_PROTOCOL)))
 
 
 def _spawn(k: int, job: Callable[[int], Any], dumps) -> tuple[int, int]:

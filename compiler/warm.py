@@ -27,9 +27,9 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from compiler import cache, incremental, pipeline
+from compiler import cache, fork, incremental, pipeline
 from compiler.diagnostics import Diagnostic
-from compiler.emit import Output, layout, outdir
+from compiler.emit import Output, changed, layout, outdir
 from compiler.emit.fill import Reused, TextUnavailable
 from compiler.settings import Settings
 from compiler.sources import cache as store_mod
@@ -45,6 +45,7 @@ class Folder:
     owners: dict[str, list[str]] = field(default_factory=dict)  # source file -> its outputs' paths, in order
     bases: dict[str, str | int] = field(default_factory=dict)   # as cache.Manifest.bases
     objects: dict[str, str | Reused] = field(default_factory=dict)  # the object files of `files`
+    checking: fork.Started | None = None        # changed.on_disk(OUT, the record), in a child meanwhile
     _entries: dict[str, cache.Entry | None] = field(default_factory=dict)
     _where: dict[str, tuple[str, int]] = field(default_factory=dict)
 
@@ -159,13 +160,21 @@ class Folder:
         `swapped` as outdir.write()."""
         previous = self.record.files if self.record is not None else None
         racy = self.record.written if self.record is not None else 0
+        disk = self.checking.result if self.checking is not None else None
         try:
             return outdir.write(out, self.files, force=force, previous=previous, racy_after=racy,
-                                meanwhile=self._save, swapped=swapped)
+                                meanwhile=self._save, swapped=swapped, disk=disk)
         except TextUnavailable:  # a reused file could be neither linked nor read from the cache
             self._full(default_namespace, compile_again=True)
             return outdir.write(out, self.files, force=force, previous=previous, racy_after=racy,
                                 meanwhile=self._save, swapped=swapped)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Stop the check of OUT if it is still running (a build that writes nothing)."""
+        if self.checking is not None:
+            self.checking.cancel()
 
     def _save(self, records, written: int) -> list[Diagnostic]:
         store = self.run.store
@@ -208,4 +217,11 @@ def compile(settings: Settings, out: Path) -> Folder | None:
     record = store.get(key, cache.decode_manifest, "the output folder was written in full")
     if record is not None and record.out != where:
         record = None
-    return Folder(incremental.run(settings, record, store), where, key, record)
+    # OUT against its record, in a child while this process compiles: 43,000 stat() calls, 0.18 s here
+    checking = fork.start(lambda: changed.on_disk(where, record.files, record.written)) if record else None
+    try:
+        return Folder(incremental.run(settings, record, store), where, key, record, checking=checking)
+    except BaseException:
+        if checking is not None:
+            checking.cancel()
+        raise

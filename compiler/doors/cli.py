@@ -221,6 +221,8 @@ def build(**opts):
     settings = settings_from(opts, skip=(out,) if out else (), progress=bars or None, cache_dir=cache_dir,
                              **_seen_by_door(opts))
     folder = warm.compile(settings, out) if out is not None and not opts["check_only"] else None
+    if folder is not None:
+        click.get_current_context().call_on_close(folder.close)  # a build that writes nothing stops its check
     result = folder.result if folder is not None else incremental.compile(settings)
     result.diagnostics += repaired
     if out is None:

@@ -88,6 +88,45 @@ def test_a_result_that_does_not_load_is_recomputed():
                     dumps=lambda value: b"not python", loads=eval_bytes) == [("parent", 0), ("parent", 1)]
 
 
+def test_a_started_job_runs_in_a_child_and_its_result_comes_back(monkeypatch):
+    monkeypatch.setenv(fork.JOBS_ENV, "2")
+    parent = os.getpid()
+    started = fork.start(lambda: ("child" if os.getpid() != parent else "parent", frozenset({"a", "b"})))
+    assert started.result() == ("child", frozenset({"a", "b"}))
+
+
+@pytest.mark.parametrize("how", ["raise", "kill"])
+def test_a_started_job_whose_child_fails_is_computed_here(monkeypatch, how):
+    monkeypatch.setenv(fork.JOBS_ENV, "2")
+    parent = os.getpid()
+
+    def job():
+        if os.getpid() != parent:
+            if how == "kill":
+                os.kill(os.getpid(), signal.SIGKILL)
+            raise RuntimeError("a child's bug")
+        return "parent"
+
+    assert fork.start(job).result() == "parent"
+
+
+def test_one_cpu_runs_a_started_job_when_its_result_is_asked_for(monkeypatch):
+    monkeypatch.setenv(fork.JOBS_ENV, "1")
+    ran = []
+    started = fork.start(lambda: ran.append(os.getpid()) or "done")
+    assert ran == []  # not yet: nothing runs beside this process
+    assert started.result() == "done" and ran == [os.getpid()]
+
+
+def test_a_cancelled_job_leaves_no_child_behind(monkeypatch):
+    monkeypatch.setenv(fork.JOBS_ENV, "2")
+    started = fork.start(lambda: signal.pause())  # would never end on its own
+    pid = started._child[0]
+    started.cancel()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # already reaped: no zombie
+
+
 def repr_bytes(value) -> bytes:
     return repr(value).encode()
 
