@@ -1,6 +1,6 @@
 """`python -m compiler` is the same program as the `kserve-compiler` console script."""
 
-from compiler.doors.cli import main
+from compiler.doors.cli import entry
 
 if __name__ == "__main__":
-    main()
+    entry()
