@@ -47,6 +47,7 @@ GIB = 1024 ** 3
 # side; join is the wait for them and the reading of their results.
 STAGES = ("load", "validate", "resolve", "expand", "check", "dump", "join", "emit")
 CLEANUP: list[Path] = []  # folders to remove once every measurement is done
+WARM_EDITS = 3  # warm rebuilds after an edit; the median is reported
 WHOLE_OUT_MAX = 500  # docs/design.md Decision 13: kustomize over the whole OUT only at N <= 500
 
 # The stage-timing child: the same work as `build -o`, sequenced as doors/cli.py build does it, timed per stage.
@@ -206,7 +207,10 @@ class TreeMemory(threading.Thread):
 def run_child(cmd: list[str], *, stdout=None, stderr=None, cwd=ROOT, timeout: float | None = None,
               env: dict | None = None, tree_memory: bool = False) -> dict:
     """Run one fresh child; its wall time, exit code and its own peak RSS (os.wait4's rusage); with
-    tree_memory, also the peak summed PSS of it and its descendants (TreeMemory)."""
+    tree_memory, also the peak summed PSS of it and its descendants (TreeMemory). PYTHONDONTWRITEBYTECODE
+    (set on some CI machines) is dropped, or an editable tree would compile every module in every run,
+    which no installed user pays (pip writes the .pyc files at install)."""
+    env = {k: v for k, v in (os.environ if env is None else env).items() if k != "PYTHONDONTWRITEBYTECODE"}
     out_f = open(stdout, "wb") if isinstance(stdout, (str, Path)) else (stdout or subprocess.DEVNULL)
     err_f = open(stderr, "wb") if isinstance(stderr, (str, Path)) else (stderr or subprocess.DEVNULL)
     try:
@@ -269,13 +273,11 @@ def _tail(path: Path, lines: int = 8) -> str:
 def time_command(args: list[str], runs: int = 5) -> dict:
     """A short command's wall time over `runs` fresh children (after one untimed warm-up that fills the
     page cache and writes .pyc files, as pip does at install): what pre-commit and Argo CD pay on every
-    change. PYTHONDONTWRITEBYTECODE (set on some CI machines) is dropped, or an editable tree would
-    compile every module on every run, which no installed user pays."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    run_child(_cli() + args, env=env)
+    change."""
+    run_child(_cli() + args)
     walls = []
     for _ in range(runs):
-        r = run_child(_cli() + args, env=env)
+        r = run_child(_cli() + args)
         if r["rc"] != 0:
             return {"error": f"exit {r['rc']}"}
         walls.append(r["wall"])
@@ -357,9 +359,10 @@ def measure(size: int, args, work: Path, *, kustomize_ok: bool = True) -> dict:
 
 
 def measure_warm(repo: Path, size: int, work: Path) -> dict:
-    """The warm-rebuild cache (issue 17): a build that fills it, then one InferenceService file edited (a label
-    added to its first object) and `build -o` again, then the YAML stream (no -o) with the same cache. Last in
-    measure(), because it edits the repo."""
+    """The warm-rebuild cache (issue 17): a build that fills it, then WARM_EDITS times one InferenceService
+    file edited (a label of its first object changed) and `build -o` again, the median kept (one run right
+    after the 43,000 files of the fill is at the mercy of the disk's write-back); then the YAML stream (no
+    -o) with the same cache. Last in measure(), because it edits the repo."""
     out, cache = work / f"out-{size}-warm", work / f"cache-{size}"
     for d in (out, cache):
         shutil.rmtree(d, ignore_errors=True)
@@ -367,13 +370,20 @@ def measure_warm(repo: Path, size: int, work: Path) -> dict:
     _say(f"n={size}: warm rebuild: filling the cache ...")
     res = {"fill": run_child(cmd, stdout=work / f"warm-{size}.stdout", stderr=work / f"warm-{size}.stderr")}
     target = min(p for p in repo.rglob("*.yaml") if "models" in p.parts)
-    docs = list(yaml.safe_load_all(target.read_text()))
-    docs[0]["metadata"].setdefault("labels", {})["bench-edit"] = "1"
-    target.write_text(yaml.safe_dump_all(docs, sort_keys=False))
-    _say(f"n={size}: warm rebuild after editing {target.relative_to(repo)} ...")
-    res["edit"] = run_child(cmd, stdout=work / f"warm-{size}.stdout", stderr=work / f"warm-{size}.stderr")
+    _say(f"n={size}: warm rebuild after editing {target.relative_to(repo)}, {WARM_EDITS} times ...")
+    edits = []
+    for n in range(WARM_EDITS):
+        docs = list(yaml.safe_load_all(target.read_text()))
+        docs[0]["metadata"].setdefault("labels", {})["bench-edit"] = str(n)
+        target.write_text(yaml.safe_dump_all(docs, sort_keys=False))
+        edits.append(run_child(cmd, stdout=work / f"warm-{size}.stdout", stderr=work / f"warm-{size}.stderr"))
+    failed = [r for r in edits if r["rc"] != 0]
+    res["edit"] = failed[0] if failed else sorted(edits, key=lambda r: r["wall"])[len(edits) // 2]
+    res["edits"] = [r["wall"] for r in edits]
     res["stream"] = run_child(cmd[:-4] + cmd[-2:], stderr=work / f"warm-{size}.stderr")
-    _say(f"n={size}: warm rebuild {res['edit']['wall']:.2f} s (-o), {res['stream']['wall']:.2f} s (stream)")
+    walls = " ".join(f"{w:.2f}" for w in res["edits"])
+    _say(f"n={size}: warm rebuild {res['edit']['wall']:.2f} s (-o, the median of {walls}), "
+         f"{res['stream']['wall']:.2f} s (stream)")
     return res
 
 
@@ -494,7 +504,7 @@ def table(results: dict) -> str:
     row("build / json floor", lambda r: f"{r['build']['wall'] / r['floor']['json_total']:.2f}x")
     row("  same on CPU time (user+sys)", lambda r: f"{(r['build']['user'] + r['build']['sys']) / r['floor']['json_cpu']:.2f}x")
     row("warm: build -o --cache, cold (fills it)", lambda r: _s(r["warm"]["fill"]["wall"]))
-    row("warm: build -o after a one-file edit", lambda r: _s(r["warm"]["edit"]["wall"]))
+    row(f"warm: build -o after a one-file edit (median of {WARM_EDITS})", lambda r: _s(r["warm"]["edit"]["wall"]))
     row("  same on CPU time (user+sys)", lambda r: _s(r["warm"]["edit"]["user"] + r["warm"]["edit"]["sys"]))
     row("warm: stream (no -o) after the edit", lambda r: _s(r["warm"]["stream"]["wall"]))
     row("kustomize: folders", lambda r: f"{r['kustomize']['count']}" if "kustomize" in r else "(skipped)")
