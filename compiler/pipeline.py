@@ -313,7 +313,7 @@ def _merge(parts: list[per_service.Part], docs: list[Document], result: Result) 
         result.diagnostics += part.model
         result.services += part.services
     mode = result.config.deploy.default_deployment_mode
-    if result.services and mode != "Standard":
+    if (result.services or any(part.lean_services for part in parts)) and mode != "Standard":
         result.diagnostics.append(warning(
             CONFIG_NOT_STANDARD, f"the configuration ({result.config.source}) has defaultDeploymentMode "
             f"{mode or '(none: no deploy key)'}; kserve-compiler emits Standard (raw) objects and adds "
@@ -321,7 +321,7 @@ def _merge(parts: list[per_service.Part], docs: list[Document], result: Result) 
             hint='set deploy to {"defaultDeploymentMode": "Standard"} in inferenceservice-config'))
     for part in parts:
         result.resolutions += part.resolutions
-        result.diagnostics += [d for res in part.resolutions for d in res.diagnostics]
+        result.diagnostics += per_service.resolution_diagnostics(part)
     generated, texts, offset = [], [], 0
     for part in parts:
         result.diagnostics += part.expand

@@ -49,8 +49,8 @@ class Settings:
     drop_previous_output: bool = False     # KRM: items we generated last time are regenerated
     sources_named: bool = True             # False: no SRC was given, so `.` was searched by default
     stdin_piped: bool = False              # stdin is not a terminal, yet unread (no `-`): worth a hint
-    # build: after compiling, only each generated object's YAML and what names its file are read, so a
-    # shard in a child sends a skeleton of the object with its text (compiler/per_service.py)
+    # build without --summary: after compiling, only each generated object's YAML and what names its file are
+    # read, and the resolutions' diagnostics, so a shard in a child sends just those (compiler/per_service.py)
     texts_only: bool = False
     # Called as progress(stage, done, total) while compiling, for a door that shows progress (a terminal);
     # it must not touch the data. None: nobody is watching.

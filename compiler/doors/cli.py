@@ -242,7 +242,7 @@ def build(**opts):
                          code=CACHE_INSIDE_OUT)
     bars = _progress(opts)
     settings = settings_from(opts, skip=(out,) if out else (), progress=bars or None, cache_dir=cache_dir,
-                             texts_only=True, **_seen_by_door(opts))
+                             texts_only=not opts["summary_file"], **_seen_by_door(opts))
     folder = warm.compile(settings, out) if out is not None and not opts["check_only"] else None
     if folder is not None:
         click.get_current_context().call_on_close(folder.close)  # a build that writes nothing stops its check

@@ -44,6 +44,18 @@ def test_sharded_build_equals_one_process(case, tmp_path, run_cli, shards_of_one
     assert sharded == serial
 
 
+def test_a_sharded_summary_lists_every_resolution_as_one_process_does(tmp_path, run_cli, shards_of_one):
+    """build's children send lean parts (no services or resolutions) unless --summary needs them."""
+    summaries = {}
+    for jobs in ("1", "3"):
+        summary = tmp_path / f"summary-{jobs}.md"
+        result = run_cli("build", str(REPO / "examples" / "repo"), "-o", str(tmp_path / f"out-{jobs}"),
+                         "--summary", str(summary), env={fork.JOBS_ENV: jobs})
+        assert result.exit_code == 0, result.output
+        summaries[jobs] = summary.read_text()
+    assert summaries["3"] == summaries["1"] and summaries["1"].count("iris") >= 1
+
+
 def test_sharded_result_equals_one_process(shards_of_one, monkeypatch):
     """Not only what build prints: the Result explain, diff and fix read (diagnostics in their order, the
     services, each resolution and the objects) is the same, with documents and runtimes the parent's own."""
