@@ -71,7 +71,7 @@ def fill(tmp: str, out: str, files: dict[str, str | Reused], previous: dict[str,
             os.makedirs(os.path.join(tmp, folder[skip:]), exist_ok=True)
     sync_each = syncfs is None
     records: dict[str, Record] = {}
-    state = {"linking": bool(previous), "record": record or bool(previous)}
+    state = {"linking": bool(previous), "record": record or bool(previous), "written": 0}
     for folder, names in by_folder.items():
         into = _open_folder(f"{tmp}/{folder[skip:]}" if folder[skip:] else tmp)
         came = _open_folder(f"{out}/{folder}" if folder else out, missing_ok=True) if state["linking"] else None
@@ -81,16 +81,54 @@ def fill(tmp: str, out: str, files: dict[str, str | Reused], previous: dict[str,
             os.close(into)
             if came is not None:
                 os.close(came)
-    if not sync_each:
-        # One syncfs instead of one fsync per file: 0.3 s instead of 14 s for 40,000 files (ext4, here).
-        fd = os.open(tmp, os.O_RDONLY)
+    if sync_each:
+        return records
+    if state["written"] <= FSYNC_EACH_AT_MOST:
+        _fsync_written(tmp, {folder: folder[skip:] for folder in by_folder}, records, previous or {})
+        return records
+    # One syncfs instead of one fsync per file: 0.3 s instead of 14 s for 40,000 files (ext4, here).
+    fd = os.open(tmp, os.O_RDONLY)
+    try:
+        if syncfs(fd) != 0:
+            code = ctypes.get_errno()
+            raise OSError(code, os.strerror(code), tmp)
+    finally:
+        os.close(fd)
+    return records
+
+
+# Up to this many files written (the rest linked: a warm rebuild), each is flushed on its own, then each
+# folder: syncfs flushes the whole file system, and right after a cold build that means waiting for its
+# 43,000 files' write-back too (a warm rebuild then took 1.3 s instead of 0.9 s).
+FSYNC_EACH_AT_MOST = 256
+
+
+def _fsync_written(tmp: str, inner: dict[str, str], records: dict[str, Record],
+                   previous: dict[str, Record]) -> None:
+    """fsync the files fill wrote (not those linked: the previous build flushed them), then each folder,
+    whose names are new, deepest first, tmp last. `inner`: each folder of OUT filled -> its path in tmp."""
+    for folder, inside in sorted(inner.items(), key=lambda item: -len(item[1])):
+        fd = _open_folder(f"{tmp}/{inside}" if inside else tmp)
         try:
-            if syncfs(fd) != 0:
-                code = ctypes.get_errno()
-                raise OSError(code, os.strerror(code), tmp)
+            for name in os.listdir(fd):
+                path = f"{folder}/{name}" if folder else name
+                if (path in records and previous.get(path) is records[path]) or \
+                        not stat.S_ISREG(os.stat(name, dir_fd=fd, follow_symlinks=False).st_mode):
+                    continue  # linked (the previous build flushed it), or a folder (flushed on its own)
+                one = os.open(name, os.O_RDONLY | _O_NOFOLLOW | _O_CLOEXEC, dir_fd=fd)
+                try:
+                    os.fsync(one)
+                finally:
+                    os.close(one)
+            os.fsync(fd)
         finally:
             os.close(fd)
-    return records
+    if "" not in inner.values():
+        fd = _open_folder(tmp)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def _open_folder(path: str, missing_ok: bool = False) -> int | None:
@@ -115,6 +153,7 @@ def _fill_folder(files, names, into: int, came: int | None, previous: dict[str, 
             sha = hashlib.sha256(text.encode()).hexdigest()
         else:  # nothing to link or to record: no digest
             _write_file(name, into, text.encode(), sync=sync_each)
+            state["written"] += 1
             continue
         old = previous.get(path)
         if old is not None and came is not None and state["linking"] and old.sha == sha:
@@ -134,6 +173,7 @@ def _fill_folder(files, names, into: int, came: int | None, previous: dict[str, 
             if text is None or sha_of(text) != sha:
                 raise TextUnavailable(path)
         st = _write_file(name, into, text.encode(), sync=sync_each)
+        state["written"] += 1
         records[path] = Record(stat_text(st), sha)
 
 

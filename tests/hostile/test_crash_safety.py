@@ -121,16 +121,21 @@ def _files(versions) -> int:
     return len(versions["new"])  # one write() per file: the marker, kustomizations and objects
 
 
+def _flushes(versions) -> int:
+    """fsync() calls before the swap: a few files are flushed one by one (emit/fill.py), then each folder."""
+    return len(versions["new"]) + len({path.rpartition("/")[0] for path in versions["new"]})
+
+
 # (id, command, syscall, when (a function of the versions), where OUT must be right after the kill)
 POINTS = [
     ("first-file", "cli", "write", lambda v: 1, "old"),
     ("middle-file", "cli", "write", lambda v: _files(v) // 2, "old"),
     ("last-file", "cli", "write", _files, "old"),
-    ("before-swap", "cli", "syncfs", lambda v: 1, "old"),
+    ("before-swap", "cli", "utimensat", lambda v: 1, "old"),  # the temp folder's touch, after every flush
     ("at-swap", "cli", "renameat2", lambda v: 1, "old-or-new"),
     ("removing-old", "cli", "unlinkat", lambda v: 1, "new"),
     ("removing-old-late", "cli", "unlinkat", lambda v: len(v["old"]) // 2 + 1, "new"),
-    ("after-removal", "cli", "fsync", lambda v: 1, "new"),
+    ("after-removal", "cli", "fsync", lambda v: _flushes(v) + 1, "new"),
     ("aside-first-rename", "aside", "rename", lambda v: 1, "old-or-aside"),
     ("aside-between-renames", "aside", "rename", lambda v: 2, "aside"),
 ]
@@ -261,7 +266,7 @@ def _linked(versions, tmp_path: Path) -> int:
 LINK_POINTS = [
     ("first-link", "linkat", lambda n: 1, "old"),
     ("last-link", "linkat", lambda n: n, "old"),
-    ("before-swap", "syncfs", lambda n: 1, "old"),
+    ("before-swap", "utimensat", lambda n: 1, "old"),
     ("at-swap", "renameat2", lambda n: 1, "old-or-new"),
     ("removing-old", "unlinkat", lambda n: 1, "new"),
     ("removing-old-late", "unlinkat", lambda n: n, "new"),
