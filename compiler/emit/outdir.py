@@ -131,7 +131,7 @@ def write(out: Path, files: dict[str, str | Reused], *, force: bool = False,
     was) when a Reused file can be neither linked nor fetched. `swapped(OUT)`: see _filled_and_swapped.
     `disk()`: changed.on_disk(OUT, previous, racy_after), when the caller had it computed earlier."""
     out = Path(os.path.abspath(out))
-    files = checked_files(files)
+    files = _with_marker(files)  # its paths are checked where they are written (only one folder's, maybe)
     if out.parent == out:
         raise OutputError(f"cannot write the output to {out}", "name a folder with -o")
     try:
@@ -171,6 +171,7 @@ def _on_disk(out: str, previous: dict[str, Record], racy_after: int, disk: Calla
 def _replace_all(out: Path, files, mode: int | None, previous, racy_after: int, record: bool, swapped):
     """Fill a new OUT beside it and swap it in: (records, the file system's time after the last write,
     where the old OUT now is: removed by the caller)."""
+    _check_paths(files)
     tmp = _make_temp(out)
     if mode is not None:
         os.chmod(tmp, mode)  # the new OUT keeps the old one's permissions
@@ -186,6 +187,7 @@ def _replace_folder(out: Path, files, previous: dict[str, Record], racy_after: i
         return {path: previous[path] for path in files}, racy_after, None
     folder = next(iter(folders))
     inside = {path: value for path, value in files.items() if path.startswith(folder + "/")}
+    _check_paths(inside)  # (changed_folders sent every deeper path to _replace_all)
     tmp = _make_temp(out)
     done = _filled_and_swapped(tmp, out / folder, out, swapped, lambda: fill(
         str(tmp), str(out), inside, previous, _SYNCFS, racy_after, root=folder), exchange_only=True)
@@ -245,13 +247,20 @@ _NOT_PLAIN = re.compile(r"[\\\0]|/(?:/|\.\.?(?:/|\Z)|\Z)|\A(?:/|\.\.?(?:/|\Z)|\Z
 
 
 def checked_files(files: dict[str, str | Reused]) -> dict[str, str | Reused]:
-    """Every path stays inside OUT (emit.layout guarantees it; this is the last line of defence)."""
+    """Every path stays inside OUT (emit.layout guarantees it; this is the last line of defence), marker
+    added."""
+    _check_paths(files)
+    return _with_marker(files)
+
+
+def _check_paths(files) -> None:
     for path in files:
         if _NOT_PLAIN.search(path):
             raise ValueError(f"refusing to write {path!r}: not a plain relative path")
-    if OUTPUT_MARKER not in files:
-        files = {**files, OUTPUT_MARKER: MARKER_TEXT}
-    return files
+
+
+def _with_marker(files: dict[str, str | Reused]) -> dict[str, str | Reused]:
+    return files if OUTPUT_MARKER in files else {**files, OUTPUT_MARKER: MARKER_TEXT}
 
 
 def _refuse_foreign(out: Path, force: bool) -> int | None:
