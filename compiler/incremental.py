@@ -129,7 +129,8 @@ def _warm(settings, skey, files, keys, entries, reusable, context, store) -> Run
     reused = [i for i, ok in enumerate(reusable) if ok and i != anchor]
     if _duplicates(work, [entries[i] for i in reused], settings.default_namespace):
         return None
-    fresh = _remember(work, files, keys, todo, context, store, isolated)
+    stored = {i for i in todo if entries[i] is not None and not entries[i].isolated}  # runtimes, config...
+    fresh = _remember(work, files, keys, todo, context, store, isolated, stored)
     return Run(_merge(work, files, {i: entries[i] for i in reused}, fresh), entries={**{i: entries[i] for i in reused},
                                                                                     **fresh})
 
@@ -147,9 +148,10 @@ def _duplicates(work: pipeline.Result, reused: list[cache.Entry], default_namesp
 
 
 def _remember(result: pipeline.Result, files, keys, todo, context: str, store,
-              isolated: dict[int, bool] | None = None) -> dict[int, cache.Entry]:
-    """Write the entries of the compiled files `todo` (isolated: theirs, if already known); returns the
-    isolated ones' entries, whose outputs (now dumped) replace the result's."""
+              isolated: dict[int, bool] | None = None, stored: set[int] = frozenset()) -> dict[int, cache.Entry]:
+    """Write the entries of the compiled files `todo` (isolated: theirs, if already known; `stored`: files
+    not isolated whose entry, which says only that, is in the store already); returns the isolated ones'
+    entries, whose outputs (now dumped) replace the result's."""
     from compiler.emit.layout import texts as dumped_texts  # lazy: the dumper, only when writing
     if isolated is None:
         isolated = _isolated(result, files, todo)
@@ -166,7 +168,8 @@ def _remember(result: pipeline.Result, files, keys, todo, context: str, store,
         if keys[i] is None:
             continue
         if not isolated[i]:
-            store.put(keys[i], cache.Entry(isolated=False))
+            if i not in stored:
+                store.put(keys[i], cache.Entry(isolated=False))
             continue
         name = files[i].display
         entry = cache.Entry(
