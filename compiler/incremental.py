@@ -164,6 +164,10 @@ def _remember(result: pipeline.Result, files, keys, todo, context: str, store,
                               text) for n, text in texts.items()}
     result.outputs = [dumped.get(n, out) for n, out in enumerate(result.outputs)]
     fresh: dict[int, cache.Entry] = {}
+    # Each file's documents, diagnostics and silenced annotations, grouped once: filtered per file, they cost
+    # files x diagnostics (at N=50,000, 17,000 x 110,000 comparisons: most of a 155 s cold build).
+    docs_of, diags_of, silenced_of = _by_file(result.documents), _by_file(result.diagnostics), \
+        _by_file(result.silenced)
     for i in todo:
         if keys[i] is None:
             continue
@@ -174,13 +178,21 @@ def _remember(result: pipeline.Result, files, keys, todo, context: str, store,
         name = files[i].display
         entry = cache.Entry(
             isolated=True, context=context, read=result.read_by_file.get(name, 0),
-            documents=[cache.DocStub(d.file, d.index, d.ref) for d in result.documents if d.file == name],
+            documents=[cache.DocStub(d.file, d.index, d.ref) for d in docs_of.get(name, ())],
             outputs=[dumped[n] for n in by_file.get(name, ())],
-            diagnostics=[d for d in result.diagnostics if d.file == name],
-            silenced=[s for s in result.silenced if s.file == name])
+            diagnostics=list(diags_of.get(name, ())),
+            silenced=list(silenced_of.get(name, ())))
         store.put(keys[i], entry)
         fresh[i] = entry
     return fresh
+
+
+def _by_file(items) -> dict[str | None, list]:
+    """`items` (anything with a .file) grouped by file, each group in the order given."""
+    groups: dict[str | None, list] = {}
+    for item in items:
+        groups.setdefault(item.file, []).append(item)
+    return groups
 
 
 def _merge(work: pipeline.Result, files, reused: dict[int, cache.Entry], fresh: dict[int, cache.Entry]
