@@ -15,12 +15,9 @@ missing or symlinked folder: the caller writes the whole folder, as a build with
 from __future__ import annotations
 
 import os
-import stat
 from dataclasses import dataclass
 
-from compiler.emit.fill import Record, Reused, digest_at, sha_of, stat_text
-
-_FOLDER_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+from compiler.emit.fill import Record, Reused, as_recorded, open_folder, sha_of
 
 
 @dataclass(frozen=True)
@@ -48,9 +45,8 @@ def on_disk(out: str, previous: dict[str, Record], racy_after: int) -> OnDisk:
     for path in previous:
         folder, sep, name = path.partition("/")
         names.setdefault(folder if sep else "", []).append(name if sep else path)
-    try:
-        fd = os.open(out, _FOLDER_FLAGS)
-    except OSError:
+    fd = open_folder(out, missing_ok=True)
+    if fd is None:
         return OnDisk(False, frozenset(), frozenset(), seen)
     same, folders = set(), set()
     try:
@@ -58,9 +54,8 @@ def on_disk(out: str, previous: dict[str, Record], racy_after: int) -> OnDisk:
         for folder, inside in names.items():
             if not folder:
                 continue
-            try:
-                sub = os.open(folder, _FOLDER_FLAGS, dir_fd=fd)  # O_NOFOLLOW: a symlinked folder is not ours
-            except OSError:
+            sub = open_folder(folder, missing_ok=True, dir_fd=fd)  # a symlinked folder is not ours: None
+            if sub is None:
                 continue
             folders.add(folder)
             try:
@@ -79,16 +74,9 @@ def _holds(fd: int, prefix: str, names: list[str], previous: dict[str, Record], 
     try:
         if sorted(os.listdir(fd)) != sorted([*names, *also]):
             return False
-        for name in names:
-            st = os.stat(name, dir_fd=fd, follow_symlinks=False)
-            old = previous[prefix + name]
-            if not stat.S_ISREG(st.st_mode) or stat_text(st) != old.stat:
-                return False
-            if st.st_mtime_ns >= racy_after and digest_at(name, fd) != old.sha:
-                return False
+        return all(as_recorded(name, fd, previous[prefix + name], racy_after) for name in names)
     except OSError:
         return False
-    return True
 
 
 def changed_folders(files: dict[str, str | Reused], previous: dict[str, Record], disk: OnDisk) -> set[str] | None:

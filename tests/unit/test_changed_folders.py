@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from compiler.emit import changed, outdir
-from compiler.emit.fill import Record
+from compiler.emit.fill import Record, stat_text
 
 FILES = {
     ".kserve-compiler": outdir.MARKER_TEXT,
@@ -73,7 +73,7 @@ def test_a_racy_file_is_trusted_only_if_its_digest_still_matches(tmp_path):
     st = (out / "a" / "x.service.yaml").stat()
     (out / "a" / "x.service.yaml").write_text("kind: Servic!\n")  # same size
     os.utime(out / "a" / "x.service.yaml", ns=(st.st_atime_ns, st.st_mtime_ns))
-    records = {**records, "a/x.service.yaml": Record(changed.stat_text((out / "a" / "x.service.yaml").stat()),
+    records = {**records, "a/x.service.yaml": Record(stat_text((out / "a" / "x.service.yaml").stat()),
                                                      records["a/x.service.yaml"].sha)}
     assert "a" not in changed.on_disk(str(out), records, 0).same  # racy_after 0: every file is racy
     assert "a" in changed.on_disk(str(out), records, st.st_mtime_ns + 1).same  # out of the window: stat only
