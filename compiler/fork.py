@@ -108,6 +108,7 @@ def start(job: Callable[[], Any]) -> Started:
 
 def _spawn(k: int, job: Callable[[int], Any], dumps) -> tuple[int, int]:
     read, write = os.pipe()
+    parent = os.getpid()
     pid = os.fork()
     if pid:
         os.close(write)
@@ -117,6 +118,7 @@ def _spawn(k: int, job: Callable[[int], Any], dumps) -> tuple[int, int]:
     status = 70
     try:
         os.close(read)
+        _die_with(parent)
         _child_signals()
         data = dumps(job(k))
         view = memoryview(data)
@@ -127,6 +129,22 @@ def _spawn(k: int, job: Callable[[int], Any], dumps) -> tuple[int, int]:
         pass
     finally:
         os._exit(status)
+
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with(parent: int) -> None:
+    """Have the kernel kill this child when the parent dies (Linux: prctl PR_SET_PDEATHSIG): a parent killed
+    with SIGKILL never stops its children itself, and a child filling the temp folder (emit/fill.py) must
+    not go on writing where the next build removes that folder as a leftover."""
+    try:
+        import ctypes  # lazy: only a child needs it
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError, TypeError):  # not Linux, or no glibc: no such guarantee there
+        return
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(70)
 
 
 def _child_signals() -> None:

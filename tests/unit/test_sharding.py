@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -137,6 +140,35 @@ def test_a_cancelled_job_leaves_no_child_behind(monkeypatch):
     started.cancel()
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)  # already reaped: no zombie
+
+
+def test_a_child_dies_with_its_parent(tmp_path):
+    """A parent killed with SIGKILL cannot stop its children: the kernel does (a child filling OUT's temp
+    folder must not go on writing where the next build removes it as a leftover)."""
+    pids = tmp_path / "pids"
+    script = (f"import os, signal, sys; sys.path.insert(0, {str(REPO)!r}); from compiler import fork\n"
+              f"os.environ[fork.JOBS_ENV] = '2'\n"
+              f"started = fork.start(lambda: signal.pause())\n"
+              f"open({str(pids)!r}, 'w').write(f'{{os.getpid()}} {{started._child[0]}}')\n"
+              f"signal.pause()\n")
+    proc = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        for _ in range(200):
+            if pids.exists() and pids.read_text():
+                break
+            time.sleep(0.05)
+        parent, child = map(int, pids.read_text().split())
+        assert os.path.exists(f"/proc/{child}")
+        os.kill(parent, signal.SIGKILL)
+        proc.wait(timeout=10)
+        for _ in range(200):  # gone (or a zombie, waiting for init to reap it)
+            if not os.path.exists(f"/proc/{child}") or "\nState:\tZ" in Path(f"/proc/{child}/status").read_text():
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the child outlived its parent")
+    finally:
+        proc.kill()
 
 
 def repr_bytes(value) -> bytes:
