@@ -11,7 +11,9 @@ For each size it generates a fresh repo (bench/generate.py), then, each in a fre
   3. the floors: every input file parsed with PyYAML's C loader (yaml.load_all, CSafeLoader) plus the
      objects the build emitted (read back from OUT, untimed) dumped with PyYAML's C dumper (CSafeDumper),
      one yaml.dump per object as the build must do (the libyaml floor), and the same parse plus one
-     json.dumps per object (the json floor, issue 17);
+     json.dumps per object (the json floor, issue 17); and OUT's files created again beside it with bare
+     open/write/close calls in one process (the files floor: what the kernel alone asks for the files,
+     which the json floor does not count);
   4. the Go peer: `kubectl kustomize OUT/<folder>` for every folder of the very OUT the CLI wrote,
      summed, with the slowest folder beside it; `kubectl kustomize OUT` as a whole only at N <= 500.
 Plus start-up: `kserve-compiler --version` and `validate ONE_FILE` (median of 5 after a warm-up). Prints one table and PASS/FAIL per target; writes
@@ -147,7 +149,34 @@ json_bytes = 0
 for obj in objects:
     json_bytes += len(json.dumps(obj))
 json_dump, json_cpu = time.perf_counter() - t, time.process_time() - c
-print(json.dumps({"parse": parse, "dump": dump, "cpu": parse_cpu + dump_cpu, "input_files": len(inputs), "input_bytes": size,
+# The files floor: OUT's files (read back, untimed) created again beside it, one process, open/write/close
+# each and nothing more (no flush); then removed, untimed. What the kernel alone asks for the files.
+tree = []
+for d, dirs, names in os.walk(out):
+    dirs.sort()
+    rel = os.path.relpath(d, out)
+    for n in sorted(names):
+        with open(os.path.join(d, n), "rb") as f:
+            tree.append((rel, n, f.read()))
+dest = out.rstrip("/") + "-files-floor"
+t, c = time.perf_counter(), time.process_time()
+os.mkdir(dest)
+folder = None
+for rel, n, data in tree:
+    if rel != folder:
+        if folder is not None:
+            os.close(fd_dir)
+        folder = rel
+        if rel != ".":
+            os.makedirs(os.path.join(dest, rel))
+        fd_dir = os.open(os.path.join(dest, rel), os.O_RDONLY)
+    fd = os.open(n, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666, dir_fd=fd_dir)
+    os.write(fd, data)
+    os.close(fd)
+files_floor, files_cpu = time.perf_counter() - t, time.process_time() - c
+import shutil
+shutil.rmtree(dest)
+print(json.dumps({"files_floor": files_floor, "files_cpu": files_cpu, "files": len(tree),"parse": parse, "dump": dump, "cpu": parse_cpu + dump_cpu, "input_files": len(inputs), "input_bytes": size,
                   "input_documents": docs, "objects": len(objects), "dumped_bytes": dumped,
                   "json_dump": json_dump, "json_total": parse + json_dump, "json_cpu": parse_cpu + json_cpu,
                   "json_bytes": json_bytes}))
@@ -503,6 +532,10 @@ def table(results: dict) -> str:
     row("json floor: total CPU", lambda r: _s(r["floor"]["json_cpu"]))
     row("build / json floor", lambda r: f"{r['build']['wall'] / r['floor']['json_total']:.2f}x")
     row("  same on CPU time (user+sys)", lambda r: f"{(r['build']['user'] + r['build']['sys']) / r['floor']['json_cpu']:.2f}x")
+    row("files floor: create OUT's files again (one process)", lambda r: _s(r["floor"]["files_floor"]))
+    row("  same on CPU time (user+sys)", lambda r: _s(r["floor"]["files_cpu"]))
+    row("build / (json floor + files floor)",
+        lambda r: f"{r['build']['wall'] / (r['floor']['json_total'] + r['floor']['files_floor']):.2f}x")
     row("warm: build -o --cache, cold (fills it)", lambda r: _s(r["warm"]["fill"]["wall"]))
     row(f"warm: build -o after a one-file edit (median of {WARM_EDITS})", lambda r: _s(r["warm"]["edit"]["wall"]))
     row("  same on CPU time (user+sys)", lambda r: _s(r["warm"]["edit"]["user"] + r["warm"]["edit"]["sys"]))
