@@ -133,8 +133,9 @@ def _skeleton(obj: dict) -> dict:
 def run_shards(shared: Shared, docs: list[Document], documents: list[Document],
                 runtimes: list[model.Runtime], timings: dict[str, float]) -> list[Part]:
     """The per-InferenceService stages over `docs`: in one shard, or, for a large build, in one shard per
-    core (compiler/fork.py). A shard in a child renders its objects' YAML too: the text has to cross the
-    pipe either way, and rendering is a share of the work that then runs side by side."""
+    core (compiler/fork.py). Every shard renders its objects' YAML too, when it is wanted (Settings.render):
+    a child's text has to cross the pipe either way, and rendering is a share of the work that then runs
+    side by side."""
     count = min(fork.jobs(), len(docs) // SHARD_MIN)
     if count < 2:
         part = run(shared, docs)
@@ -148,7 +149,7 @@ def run_shards(shared: Shared, docs: list[Document], documents: list[Document],
     dumps, loads = _carrier([*documents, *runtimes])
 
     def job(k: int) -> Part:
-        mine = replace(shared, dump=True, lean=k > 0 and shared.settings.texts_only,
+        mine = replace(shared, dump=shared.settings.render, lean=k > 0 and shared.settings.texts_only,
                        tick=shared.tick if k == 0 else None, scale=count)
         return run(mine, shards[k])
 

@@ -52,6 +52,9 @@ class Settings:
     # build without --summary: after compiling, only each generated object's YAML and what names its file are
     # read, and the resolutions' diagnostics, so a shard in a child sends just those (compiler/per_service.py)
     texts_only: bool = False
+    # The generated objects' YAML is wanted (build, krm). diff, explain and fix read only the objects, so a
+    # shard in a child leaves them unrendered (at N=10,000 a diff rendered 86,000 texts it never read).
+    render: bool = True
     # Called as progress(stage, done, total) while compiling, for a door that shows progress (a terminal);
     # it must not touch the data. None: nobody is watching.
     progress: Callable[[str, int, int], None] | None = field(default=None, compare=False)

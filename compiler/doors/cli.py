@@ -324,8 +324,8 @@ def explain(**opts):
     fmt = opts.get("fmt") or "text"
     if fmt not in EXPLAIN_FORMATS:  # Decision 5: explain prints its own output, as text or json
         raise UsageError(f"explain --format takes text or json, not {fmt}", code=EXPLAIN_FORMAT)
-    # Expanded too: explain lists the objects each InferenceService produced.
-    result = pipeline.compile(settings_from(opts, **_seen_by_door(opts)))
+    # Expanded too: explain lists the objects each InferenceService produced (their names: no YAML).
+    result = pipeline.compile(settings_from(opts, render=False, **_seen_by_door(opts)))
     chosen = explain_mod.selected(result, tuple(opts["names"]))
     missed = explain_mod.unmatched(result, tuple(opts["names"]))
     render = explain_mod.render_json if fmt == "json" else explain_mod.render_text

@@ -180,7 +180,7 @@ def _compile_side(job) -> Compiled:
             sources = tuple(_inside(s, checkout, tmp) for s in sources)
             os.chdir(revisions.export(checkout, side.commit, tmp))
         opts["sources"] = sources
-        result = pipeline.compile(settings_from(opts))
+        result = pipeline.compile(settings_from(opts, render=False))  # objects are compared, not their YAML
         shown, hidden = result.shown()
         snap = snapshot.take(result, exit_code=_side_exit_code(result, opts), prefix=prefix, diagnostics=shown,
                              positions=positions)

@@ -61,7 +61,7 @@ def fix(**opts):
     when every source that built still builds to the same objects and no error appears.
     """
     from compiler.fix import run, write  # lazy: ruamel.yaml and the pipeline, only when fix runs
-    settings = settings_from(opts)
+    settings = settings_from(opts, render=False)  # fix compares objects, never their YAML
     files, problems = write.read_sources(settings)
     fixes = run.fix_sources(settings, files)
     notes = problems + [_not_written(f) for f in fixes if f.refused]

@@ -79,6 +79,19 @@ def test_sharded_result_equals_one_process(shards_of_one, monkeypatch):
     assert all(r.isvc in sharded.services for r in sharded.resolutions)
 
 
+def test_shards_render_no_yaml_when_none_is_wanted(shards_of_one, monkeypatch):
+    """diff, explain and fix read objects only (Settings.render=False): no shard renders their YAML. A
+    child that did would fail here, and the parent, taking its share over, would fail the test."""
+    from compiler.emit import dump as emit_dump
+
+    def refused(*args, **kwargs):
+        raise AssertionError("rendered a text nobody reads")
+
+    monkeypatch.setattr(emit_dump, "dump", refused)
+    result = pipeline.compile(Settings(sources=(str(REPO / "examples" / "repo"),), render=False))
+    assert len(result.generated) > 3 and not result.failed()
+
+
 def _resolution(r) -> tuple:
     return (r.isvc.name, r.component.kind, r.runtime.name if r.runtime else None, r.how, r.protocol,
             [(p.runtime.name, p.reason, p.detail) for p in r.passed_over], r.diagnostics)
