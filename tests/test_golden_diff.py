@@ -37,3 +37,20 @@ def test_diff_golden(case, run_cli, monkeypatch):
         assert result.stdout == (case / f"expected.{SUFFIX[fmt]}").read_text(), fmt
     changed = run_cli("diff", "base", "head", "--exit-code", *extra)
     assert changed.exit_code == 1  # every case changes something
+
+
+@pytest.mark.parametrize("collector", ["on", "off"])
+def test_diff_leaves_the_cycle_collector_as_it_found_it(run_cli, monkeypatch, collector):
+    """BASE's result is unpickled with the collector paused; turning it on afterwards, whatever it was, set
+    off a full collection of both sides' objects (1 s of a 10,000-model diff) in the console script, which
+    keeps it off for good (doors/cli.py entry)."""
+    import gc
+    monkeypatch.chdir(CASES_DIR / "isvc-edit")
+    monkeypatch.delenv("KSC_DIFF_SERIAL", raising=False)
+    was = gc.isenabled()
+    (gc.enable if collector == "on" else gc.disable)()
+    try:
+        assert run_cli("diff", "base", "head").exit_code == 0
+        assert gc.isenabled() is (collector == "on")
+    finally:
+        (gc.enable if was else gc.disable)()

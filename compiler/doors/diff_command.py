@@ -14,13 +14,13 @@ Exit codes: 0 whether or not anything changes (1 with --exit-code when something
 
 from __future__ import annotations
 
-import gc
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import click
 
+from compiler import gcpause
 from compiler.diagnostics import Summary, UsageError
 from compiler.doors.options import (ISSUES_URL, ExitWith, output_format, settings_from, source_options,
                                     write_side_file)
@@ -138,11 +138,8 @@ def _compile_both(sides: list[Side], sources: tuple[str, ...], opts: dict, tmp: 
         raise
     if child.exitcode != 0 or not out.exists():
         raise RuntimeError(f"the process compiling BASE ended with exit code {child.exitcode}")
-    gc.disable()
-    try:
+    with gcpause.paused():  # (restores the collector's state: the console script keeps it off for good)
         base = pickle.loads(out.read_bytes())
-    finally:
-        gc.enable()
     if isinstance(base, str):
         raise RuntimeError(f"compiling BASE failed: {base}")
     return [base, head]
