@@ -204,10 +204,10 @@ def big(tmp_path_factory) -> dict:
             "new": tree(root / "out-b")}
 
 
-def _kill_when_writing(command: list[str], out: Path, delay: float) -> tuple[int, bool]:
+def _kill_when_writing(command: list[str], out: Path, delay: float, env: dict | None = None) -> tuple[int, bool]:
     """Start the build; once its temp folder appears beside OUT, wait `delay` and SIGKILL it. Returns the
     exit status and whether the temp folder was seen."""
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env or ENV)
     prefix = f".{out.name}.kserve-compiler-tmp-"
     seen = False
     deadline = time.monotonic() + 120
@@ -226,14 +226,30 @@ def _kill_when_writing(command: list[str], out: Path, delay: float) -> tuple[int
     return proc.returncode, seen
 
 
-def test_build_killed_after_varied_delays(big, tmp_path):
+# The CLI with every output folder written by two processes (emit/fill.py shares a large one's folders out):
+# the parent is killed, its writing child dies with it (PR_SET_PDEATHSIG) and writes nothing more.
+TWO_WRITERS = [sys.executable, "-c", "import compiler.emit.fill as f; f.PARALLEL_AT_LEAST = 1; "
+               "from compiler.doors.cli import main; main()"]
+
+
+def _left_files(out: Path) -> int:
+    return sum(1 for name in leftovers(out) for p in (out.parent / name).rglob("*") if p.is_file())
+
+
+@pytest.mark.parametrize("writers", ["one", "two"])
+def test_build_killed_after_varied_delays(big, tmp_path, writers):
     old, new = big["old"], big["new"]
+    command, env = ([str(EXE)], ENV) if writers == "one" else (TWO_WRITERS, {**ENV, "KSC_JOBS": "2"})
     mid_write = 0
     for delay in (0.0, 0.03, 0.15, 0.6):
         out = tmp_path / f"out-{delay}"
         shutil.copytree(big["out-a"], out)
-        code, seen = _kill_when_writing([str(EXE), "build", str(big["b"]), "-o", str(out)], out, delay)
+        code, seen = _kill_when_writing([*command, "build", str(big["b"]), "-o", str(out)], out, delay, env)
         assert seen, f"the temp folder never appeared (exit {code})"
+        if writers == "two":  # nobody writes on in the temp folder the kill left behind
+            first = _left_files(out)
+            time.sleep(0.5)
+            assert _left_files(out) == first
         after = tree(out)
         assert after in (old, new), f"killed {delay}s into the write: OUT is a mix of the old and the new output"
         if code == -signal.SIGKILL and after == old and leftovers(out):
