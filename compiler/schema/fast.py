@@ -13,7 +13,13 @@ Draft 2020-12 with its type checker) yields no error; anything less certain answ
 - values of a type other than dict, list, str, int, float, bool and None never pass;
 - `enum` and `const` pass only a string equal to a string member (jsonschema's `equal` is `==` for strings);
 - `type: integer` does not pass a float (jsonschema accepts 1.0; we leave that to it);
-- `anyOf` passes when one branch passes here; `x-kubernetes-list-map-keys` when no two entries share keys.
+- `anyOf` passes when one branch passes here, `allOf` when every branch does; `x-kubernetes-list-map-keys`
+  when no two entries share keys (KServe's validator enforces them; the plain one of Kubernetes' schemas
+  ignores the keyword, so there this is only stricter);
+- `oneOf` passes only when its branches are bare `type`s (Kubernetes' Quantity and IntOrString) and the
+  instance's type is in exactly one of them; a float where a branch says "integer" is left to jsonschema.
+
+Also used by check.py on Kubernetes' own schemas, with their `$ref`s inlined (schema/kubernetes.py).
 """
 
 from __future__ import annotations
@@ -29,10 +35,11 @@ Check = Callable[[Any], bool]
 _IGNORED = {"description", "title", "$comment", "$schema", "$id", "$defs", "format", "default", "examples",
             "x-kubernetes-list-type", "x-kubernetes-patch-strategy", "x-kubernetes-patch-merge-key",
             "x-kubernetes-map-type", "x-kubernetes-unions", "x-kserve-compiler", "x-kubernetes-int-or-string",
-            "x-kubernetes-preserve-unknown-fields", "x-kubernetes-embedded-resource", "nullable"}
+            "x-kubernetes-preserve-unknown-fields", "x-kubernetes-embedded-resource", "nullable",
+            "x-kubernetes-group-version-kind"}
 _HANDLED = {"type", "properties", "additionalProperties", "required", "items", "minItems", "maxItems",
             "x-kubernetes-list-map-keys", "enum", "const", "pattern", "minLength", "maxLength", "minimum",
-            "maximum", "anyOf"}
+            "maximum", "anyOf", "allOf", "oneOf"}
 # The JSON types each Python type of parsed YAML may pass as (a float as "integer" is left to jsonschema).
 _TYPES = {str: {"string"}, bool: {"boolean"}, int: {"integer", "number"}, float: {"number"},
           type(None): {"null"}, dict: {"object"}, list: {"array"}}
@@ -48,12 +55,17 @@ def _always(_instance: Any) -> bool:
 
 def known_valid(validator: Any, instance: Any) -> bool:
     """True only if `validator.iter_errors(instance)` would yield nothing (see the module docstring)."""
-    schema = validator.schema
+    return checker(validator.schema)(instance)
+
+
+def checker(schema: dict) -> Check:
+    """known_valid's check for a schema with no `$ref` left (or with them: each then never passes), compiled
+    once per schema object."""
     cached = _CHECKS.get(id(schema))
     if cached is None or cached[0] is not schema:
         cached = (schema, _compile(schema, {}))
         _CHECKS[id(schema)] = cached
-    return cached[1](instance)
+    return cached[1]
 
 
 _CHECKS: dict[int, tuple[dict, Check]] = {}
@@ -82,6 +94,8 @@ def _node(node: dict, memo: dict[int, Check]) -> Check:
     for_number = _number_check(node)
     choices = [_compile(sub, memo) for sub in node.get("anyOf", ())]
     has_any_of, has_values = "anyOf" in node, "enum" in node or "const" in node
+    every = [_compile(sub, memo) for sub in node.get("allOf", ())]
+    one_of = _one_of_check(node["oneOf"]) if "oneOf" in node else None
 
     def check(instance: Any) -> bool:
         kind = type(instance)
@@ -100,7 +114,29 @@ def _node(node: dict, memo: dict[int, Check]) -> Check:
             return False
         elif (kind is int or kind is float) and not for_number(instance):
             return False
+        if every and not all(sub(instance) for sub in every):
+            return False
+        if one_of is not None and not one_of(instance):
+            return False
         return not has_any_of or any(choice(instance) for choice in choices)
+
+    return check
+
+
+def _one_of_check(branches: Any) -> Check:
+    """oneOf over bare types (Quantity: string or number; IntOrString: string or integer; each also null):
+    exactly one branch's types hold the instance's. Any other oneOf is left to jsonschema."""
+    if not isinstance(branches, list) or not all(
+            isinstance(b, dict) and "type" in b and b.keys() <= {"type"} | _IGNORED for b in branches):
+        return _never
+    kinds = [{b["type"]} if isinstance(b["type"], str) else set(b["type"]) for b in branches]
+    float_unsure = any("integer" in k and "number" not in k for k in kinds)  # jsonschema takes 1.0 as integer
+
+    def check(instance: Any) -> bool:
+        jsons = _TYPES.get(type(instance))
+        if jsons is None or (float_unsure and type(instance) is float):
+            return False
+        return sum(1 for k in kinds if k & jsons) == 1
 
     return check
 

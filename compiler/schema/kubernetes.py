@@ -38,9 +38,12 @@ def _kubernetes_validator(version: str, api_version: str, kind: str) -> Validato
     gvk = schema.get("x-kubernetes-group-version-kind") or []
     if gvk and not any(_gvk_matches(entry, api_version, kind) for entry in gvk):
         return None  # e.g. a CRD's apiVersion "apps.example.com/v1" maps to the same file name as apps/v1
-    registry = _kubernetes_registry(version).with_resource(schema.get("$id", path.name),
-                                                            Resource.from_contents(schema))
-    return Draft202012Validator(schema, registry=registry)
+    return Draft202012Validator(schema, registry=registry_for(version, schema, path.name))
+
+
+def registry_for(version: str, schema: dict, name: str | None = None) -> Registry:
+    """The definitions of `version` plus a kind's own schema, where its `$ref`s resolve."""
+    return _kubernetes_registry(version).with_resource(schema.get("$id", name), Resource.from_contents(schema))
 
 
 def _gvk_matches(entry: dict, api_version: str, kind: str) -> bool:

@@ -125,16 +125,33 @@ def test_objects_of_one_shape_are_checked_once(monkeypatch):
                 return validator.iter_errors(obj)
         return Counting()
 
+    quick_calls, uncached = [], check_mod._quick.__wrapped__
+
+    def counting_quick(*args):
+        real_quick = uncached(*args)
+        return lambda obj: quick_calls.append(obj["metadata"]["name"]) or real_quick(obj)
+
     monkeypatch.setattr(k8s_schema, "kubernetes_validator", counting)
+    monkeypatch.setattr(check_mod, "_quick", counting_quick)
     objects = [deployment(f"m{i}-predictor", f"ns{i % 3}") for i in range(50)]
     assert check(objects) == []
-    assert calls == ["m0-predictor"]
+    assert quick_calls == ["m0-predictor"]  # one shape, one check
+    assert calls == []  # and that one vouched for by the quick check: jsonschema never ran
 
 
 def test_an_invalid_object_is_never_hidden_by_a_valid_one_of_another_shape():
     good, bad = deployment("a"), deployment("b")
     bad["spec"]["replicas"] = "3"
     assert [d.object.name for d in check([good, bad, good])] == ["b"]
+
+
+def test_a_kind_or_api_version_never_shares_a_shape_with_a_type():
+    """`kind: i` (a string) and `kind: 5` (an integer, whose type token is "i") are different shapes."""
+    a, b = deployment("a"), deployment("b")
+    a["spec"]["template"]["spec"]["containers"][0]["env"] = [{"name": "X", "valueFrom": {"fieldRef": {"apiVersion": "i", "fieldPath": "p"}}}]
+    b["spec"]["template"]["spec"]["containers"][0]["env"] = [{"name": "X", "valueFrom": {"fieldRef": {"apiVersion": 5, "fieldPath": "p"}}}]
+    assert check_mod._shape(a) != check_mod._shape(b)
+    assert [d.object.name for d in check([a, b])] == ["b"]
 
 
 def test_shapes_differ_by_type_and_keys_not_by_value():
