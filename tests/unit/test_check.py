@@ -135,8 +135,15 @@ def test_objects_of_one_shape_are_checked_once(monkeypatch):
     monkeypatch.setattr(check_mod, "_quick", counting_quick)
     objects = [deployment(f"m{i}-predictor", f"ns{i % 3}") for i in range(50)]
     assert check(objects) == []
-    assert quick_calls == ["m0-predictor"]  # one shape, one check
-    assert calls == []  # and that one vouched for by the quick check: jsonschema never ran
+    assert calls == ["m0-predictor"] and quick_calls == []  # one shape, one check
+    calls.clear()
+    many = [deployment(f"s{i}") for i in range(20)]
+    for i, obj in enumerate(many):
+        obj["metadata"]["labels"][f"k{i}"] = "v"  # another key: another shape
+    assert check(many) == []
+    # jsonschema checks the first QUICK_AFTER shapes; from then on the quick check vouches for the rest
+    assert calls == [f"s{i}" for i in range(check_mod.QUICK_AFTER)]
+    assert quick_calls == [f"s{i}" for i in range(check_mod.QUICK_AFTER, 20)]
 
 
 def test_an_invalid_object_is_never_hidden_by_a_valid_one_of_another_shape():
