@@ -115,7 +115,7 @@ print(json.dumps(doc))
 # The floor child: PyYAML's C loader over the inputs, then the emitted objects dumped twice: with PyYAML's C
 # dumper (the libyaml floor) and with json.dumps (the json floor: the same parse, the cheapest serializer).
 FLOOR_CHILD = r"""
-import json, os, sys, time
+import json, os, shutil, sys, time
 import yaml
 repo, out = sys.argv[1], sys.argv[2]
 def walk(root, skip_names=()):
@@ -174,9 +174,8 @@ for rel, n, data in tree:
     os.write(fd, data)
     os.close(fd)
 files_floor, files_cpu = time.perf_counter() - t, time.process_time() - c
-import shutil
 shutil.rmtree(dest)
-print(json.dumps({"files_floor": files_floor, "files_cpu": files_cpu, "files": len(tree),"parse": parse, "dump": dump, "cpu": parse_cpu + dump_cpu, "input_files": len(inputs), "input_bytes": size,
+print(json.dumps({"files_floor": files_floor, "files_cpu": files_cpu, "files": len(tree), "parse": parse, "dump": dump, "cpu": parse_cpu + dump_cpu, "input_files": len(inputs), "input_bytes": size,
                   "input_documents": docs, "objects": len(objects), "dumped_bytes": dumped,
                   "json_dump": json_dump, "json_total": parse + json_dump, "json_cpu": parse_cpu + json_cpu,
                   "json_bytes": json_bytes}))

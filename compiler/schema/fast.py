@@ -19,7 +19,7 @@ Draft 2020-12 with its type checker) yields no error; anything less certain answ
 - `oneOf` passes only when its branches are bare `type`s (Kubernetes' Quantity and IntOrString) and the
   instance's type is in exactly one of them; a float where a branch says "integer" is left to jsonschema.
 
-Also used by check.py on Kubernetes' own schemas, with their `$ref`s inlined (schema/kubernetes.py).
+Also used by check.py on Kubernetes' own schemas, with their `$ref`s inlined (check._quick).
 """
 
 from __future__ import annotations
