@@ -118,6 +118,18 @@ def tree_bytes(root: Path) -> dict[str, bytes | str]:
     return out
 
 
+def tree_paths(node, here: tuple = ()):
+    """Every path into a parsed YAML document ((): the document; then keys and list indexes), depth first:
+    where the fuzz and property tests damage a document."""
+    yield here
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from tree_paths(value, (*here, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from tree_paths(value, (*here, i))
+
+
 def need_strace() -> str:
     """strace, for the tests that trace a build; skip with the reason where it cannot run."""
     path = shutil.which("strace")

@@ -44,6 +44,7 @@ from compiler.diagnostics import Severity  # noqa: E402
 from compiler.settings import Limits  # noqa: E402
 from compiler.sources.parse import load_text, parse  # noqa: E402
 from compiler.sources.walk import SourceFile  # noqa: E402
+from conftest import tree_paths  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent.parent
 FILE = "fuzz.yaml"
@@ -162,16 +163,6 @@ ODD_VALUES = [None, True, False, 0, -1, 1, 2 ** 63, -(2 ** 70), 1.5, float("inf"
               {"a": None}, {"name": 1}, [{"name": "kserve-container"}], {"limits": {"cpu": "lots"}}]
 
 
-def _paths(node, prefix=()):
-    yield prefix, node
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from _paths(value, (*prefix, key))
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            yield from _paths(value, (*prefix, i))
-
-
 def _get(node, path):
     for step in path:
         node = node[step]
@@ -182,7 +173,7 @@ def _get(node, path):
 def mutated(draw, doc: dict) -> dict:
     doc = json.loads(json.dumps(doc))  # a private deep copy
     for _ in range(draw(st.integers(1, 4))):
-        paths = [p for p, _ in _paths(doc) if p]
+        paths = [p for p in tree_paths(doc) if p]
         if not paths:
             break
         path = draw(st.sampled_from(paths))

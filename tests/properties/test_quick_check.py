@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from compiler import check as check_mod
 from compiler.schema import bundle
 from compiler.schema import kubernetes as k8s_schema
+from conftest import tree_paths
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 VERSION = bundle.kubernetes_version(None)
@@ -42,16 +43,6 @@ def _verdicts(obj: dict) -> tuple[bool, list]:
     return check_mod._quick(VERSION, api_version, kind)(obj), list(validator.iter_errors(obj))
 
 
-def _paths(node, here=()):
-    yield here
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from _paths(value, (*here, key))
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            yield from _paths(value, (*here, i))
-
-
 def test_every_object_the_golden_cases_emit_passes_the_quick_check():
     assert len({(o["apiVersion"], o["kind"]) for o in OBJECTS}) == len(check_mod.EMITTED)
     for obj in OBJECTS:
@@ -69,7 +60,7 @@ VALUES = st.one_of(st.text(max_size=4), st.integers(-3, 3), st.floats(-2, 2, all
 def test_the_quick_check_never_passes_what_jsonschema_refuses(data):
     obj = copy.deepcopy(data.draw(st.sampled_from(OBJECTS)))
     for _ in range(data.draw(st.integers(1, 3))):
-        where = data.draw(st.sampled_from([p for p in _paths(obj) if p]))
+        where = data.draw(st.sampled_from([p for p in tree_paths(obj) if p]))
         parent = obj
         for part in where[:-1]:
             parent = parent[part]

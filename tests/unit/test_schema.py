@@ -20,6 +20,7 @@ from compiler.schema import kubernetes as k8s_schema
 from compiler.diagnostics import UsageError
 from compiler.sources.parse import load_text
 from compiler.validate.documents import validate
+from conftest import tree_paths
 
 REPO = Path(__file__).resolve().parents[2]
 ISVC = ("serving.kserve.io/v1beta1", "InferenceService")
@@ -140,16 +141,6 @@ KEYS = st.sampled_from(["minReplicas", "storageUri", "storageURI", "model", "mod
                         "httpGet", "port", "logger", "mode", "containers", "image", "zz"])
 
 
-def _paths(node, path=()):
-    yield path
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from _paths(value, (*path, key))
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            yield from _paths(value, (*path, i))
-
-
 # Edits that keep the document valid where they land (so both verdicts get exercised).
 FITTING = {
     ("spec", "predictor"): [("maxReplicas", 3), ("logger", {"mode": "all"}), ("containerConcurrency", 2),
@@ -168,7 +159,7 @@ def _mutate(doc, data):
         key, value = data.draw(st.sampled_from(FITTING[where]))
         _at(doc, where)[key] = copy.deepcopy(value)
         return
-    paths = [p for p in _paths(doc) if len(p) > 1 and p[0] == "spec"]
+    paths = [p for p in tree_paths(doc) if len(p) > 1 and p[0] == "spec"]
     if not paths:
         return
     path = data.draw(st.sampled_from(paths))
