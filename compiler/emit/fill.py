@@ -82,8 +82,8 @@ def fill(tmp: str, out: str, files: dict[str, str | Reused], previous: dict[str,
         state = {"linking": bool(previous), "record": record or bool(previous), "written": []}  # (folder in tmp, name)
         records: dict[str, Record] = {}
         for folder in shares[k]:
-            into = open_folder(f"{tmp}/{folder[skip:]}" if folder[skip:] else tmp)
-            came = open_folder(f"{out}/{folder}" if folder else out, missing_ok=True) if state["linking"] else None
+            into = open_folder(_under(tmp, folder[skip:]))
+            came = open_folder(_under(out, folder), missing_ok=True) if state["linking"] else None
             try:
                 _fill_folder(files, by_folder[folder], into, came, previous or {}, records, state, sync_each,
                              racy_after, folder[skip:])
@@ -139,7 +139,7 @@ def _shares(by_folder: dict[str, list], count: int) -> list[list[str]]:
 def _unlink_share(tmp: str, folders: list[str], by_folder: dict[str, list], skip: int) -> None:
     """Remove what a failed child may have written of its share, so the parent can write it all again."""
     for folder in folders:
-        into = open_folder(f"{tmp}/{folder[skip:]}" if folder[skip:] else tmp)
+        into = open_folder(_under(tmp, folder[skip:]))
         try:
             for _path, name in by_folder[folder]:
                 try:
@@ -164,17 +164,22 @@ def _fsync_written(tmp: str, written: list[tuple[str, str]], folders: set[str]) 
     """fsync the files fill wrote (those linked were flushed by the build that wrote them), then each
     folder of tmp, whose names are new, deepest first. `written`: (folder in tmp, name); "" is tmp."""
     for inside, name in written:
-        fd = os.open(f"{tmp}/{inside}/{name}" if inside else f"{tmp}/{name}", os.O_RDONLY | _O_NOFOLLOW | _O_CLOEXEC)
+        fd = os.open(f"{_under(tmp, inside)}/{name}", os.O_RDONLY | _O_NOFOLLOW | _O_CLOEXEC)
         try:
             os.fsync(fd)
         finally:
             os.close(fd)
     for inside in sorted(folders, key=len, reverse=True):
-        fd = open_folder(f"{tmp}/{inside}" if inside else tmp)
+        fd = open_folder(_under(tmp, inside))
         try:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def _under(root: str, folder: str) -> str:
+    """The path of `folder` (relative, "" for root itself) under root."""
+    return f"{root}/{folder}" if folder else root
 
 
 def open_folder(path: str, missing_ok: bool = False, dir_fd: int | None = None) -> int | None:
